@@ -1,26 +1,12 @@
 /**
- * The one BPTT loop shared by every cell: one layer, one direction, over a packed batch.
- *
- * Legend: B batch, T steps, D input, H hidden, G gates, N packed rows, n = batchSizes[t].
- *
- * Forward (cuDNN-style):
- *   xg [N, G*H] = X · W_ihᵀ + b_ih                      one GEMM over every real step
- *   for each step t (t = 0..T-1, or T-1..0 when reverse):
- *     hPrev[rows of t] = state[0..n]                     state [B, H] in sorted order
- *     hg [n, G*H] = hPrev · W_hhᵀ + b_hh                 active rows only
- *     cell.forward → h, c for the rows of t; state[0..n] = h
- * Samples that end early simply stop being active, so `state` keeps each sample's last real
- * state; in reverse, a sample's rows are untouched (still h0) until its own last step comes up.
- *
- * Backward walks the same steps in the opposite order carrying dhNext / dcNext in [B, H]
- * buffers, collecting pre-activation gradients dGx, dGh [N, G*H]; the weight and input
- * gradients are then three large GEMMs after the loop:
- *   dW_hh += dGhᵀ · hPrev,  dW_ih += dGxᵀ · X,  dX += dGx · W_ih
- *
- * All buffers are allocated once per call (sized by the batch); the time loop allocates nothing.
+ * One layer-direction of a recurrent layer as a differentiable op: wraps the shared BPTT loop
+ * (kernels/direction.ts, picked through kernels/backend.ts) in one tape node with outputs
+ * out [N, H], hN [B, H] and (LSTM) cN [B, H]. Buffers are allocated once per call, sized by the
+ * batch; the time loop allocates nothing.
  */
-import type { CellCache, CellGrads, CellKernel } from '../cells/cell.ts';
-import { fillRows, gemmNN, gemmNT, gemmTN, sumRows } from '../kernels/gemm.ts';
+import type { CellCache, CellKernel } from '../cells/cell.ts';
+import { backend } from '../kernels/backend.ts';
+import type { DirectionDims } from '../kernels/direction.ts';
 import { alloc } from '../tensor/alloc.ts';
 import { Tensor, record } from '../tensor/tensor.ts';
 
@@ -54,10 +40,6 @@ export interface DirectionResult {
 
 const EMPTY = new Float32Array(0);
 
-function copy(dst: Float32Array, dstOff: number, src: Float32Array, srcOff: number, len: number): void {
-  for (let k = 0; k < len; k++) dst[dstOff + k] = src[srcOff + k];
-}
-
 /** Rows of a caller-ordered [B, H] tensor into sorted order (or back with `toCaller`). */
 function permuteRows(dst: Float32Array, src: Float32Array, order: Int32Array, H: number, accumulate: boolean): void {
   for (let j = 0; j < order.length; j++) {
@@ -82,16 +64,14 @@ export function recurrentDirection(
   reverse: boolean,
 ): DirectionResult {
   const { batchSizes, offsets, sortedIndices, unsortedIndices } = layout;
-  const T = batchSizes.length;
   const B = sortedIndices.length;
   const N = x.shape[0];
   const D = x.shape[1];
   const H = w.wHh.shape[1];
   const GH = cell.gates * H;
-  const X = x.data;
-  const Wih = w.wIh.data;
-  const Whh = w.wHh.data;
   const hasC = cell.hasCell;
+  const dims: DirectionDims = { batchSizes, offsets, B, N, D, H, reverse };
+  const weights = { wIh: w.wIh.data, wHh: w.wHh.data, bIh: w.bIh ? w.bIh.data : null, bHh: w.bHh ? w.bHh.data : null };
 
   const cache: CellCache = {
     H,
@@ -107,22 +87,7 @@ export function recurrentDirection(
   const cState = hasC ? alloc(B * H) : EMPTY;
   if (h0) permuteRows(hState, h0.data, sortedIndices, H, false);
   if (hasC && c0) permuteRows(cState, c0.data, sortedIndices, H, false);
-
-  fillRows(cache.xg, w.bIh ? w.bIh.data : null, N, GH);
-  gemmNT(cache.xg, X, Wih, { M: N, N: GH, K: D });
-  const bHh = w.bHh ? w.bHh.data : null;
-  for (let s = 0; s < T; s++) {
-    const t = reverse ? T - 1 - s : s;
-    const n = batchSizes[t];
-    const r0 = offsets[t];
-    copy(cache.hPrev, r0 * H, hState, 0, n * H);
-    if (hasC) copy(cache.cPrev, r0 * H, cState, 0, n * H);
-    fillRows(cache.hg, bHh, n, GH);
-    gemmNT(cache.hg, cache.hPrev, Whh, { M: n, N: GH, K: H }, 0, r0 * H, 0);
-    cell.forward(cache, r0, n);
-    copy(hState, 0, cache.h, r0 * H, n * H);
-    if (hasC) copy(cState, 0, cache.c, r0 * H, n * H);
-  }
+  backend().directionForward(cell, weights, { x: x.data, hState, cState, cache }, dims);
 
   const out = new Tensor(cache.h, [N, H]);
   const hNData = alloc(B * H);
@@ -149,31 +114,32 @@ export function recurrentDirection(
     const dcState = hasC ? alloc(B * H) : EMPTY;
     if (dhN) permuteRows(dhState, dhN, sortedIndices, H, false);
     if (hasC && dcN) permuteRows(dcState, dcN, sortedIndices, H, false);
-    const dhIn = alloc(B * H);
     const dGx = alloc(N * GH);
-    const dGh = cell.splitGrads ? alloc(N * GH) : dGx;
-    const grads: CellGrads = { dh: dhIn, dc: dcState, dhPrev: dhState, dGx, dGh };
-
-    for (let s = T - 1; s >= 0; s--) {
-      const t = reverse ? T - 1 - s : s;
-      const n = batchSizes[t];
-      const r0 = offsets[t];
-      const m = n * H;
-      if (dOut) for (let k = 0; k < m; k++) dhIn[k] = dhState[k] + dOut[r0 * H + k];
-      else for (let k = 0; k < m; k++) dhIn[k] = dhState[k];
-      cell.backward(cache, grads, r0, n);
-      // dh_{t-1} = (direct part written by the cell) + dGh · W_hh
-      gemmNN(dhState, dGh, Whh, { M: n, N: H, K: GH }, 0, r0 * GH, 0);
-    }
-
-    const [dx, dWih, dWhh] = dIns;
-    if (dWhh) gemmTN(dWhh, dGh, cache.hPrev, { M: GH, N: H, K: N });
-    if (dWih) gemmTN(dWih, dGx, X, { M: GH, N: D, K: N });
-    if (dx) gemmNN(dx, dGx, Wih, { M: N, N: D, K: GH });
-    if (slot.bIh >= 0 && dIns[slot.bIh]) sumRows(dIns[slot.bIh]!, dGx, N, GH);
-    if (slot.bHh >= 0 && dIns[slot.bHh]) sumRows(dIns[slot.bHh]!, dGh, N, GH);
-    if (slot.h0 >= 0 && dIns[slot.h0]) permuteRows(dIns[slot.h0]!, dhState, unsortedIndices, H, true);
-    if (slot.c0 >= 0 && dIns[slot.c0]) permuteRows(dIns[slot.c0]!, dcState, unsortedIndices, H, true);
+    const at = (k: number): Float32Array | null => (k >= 0 ? dIns[k] : null);
+    backend().directionBackward(
+      cell,
+      weights,
+      {
+        x: x.data,
+        cache,
+        dOut,
+        dhState,
+        dcState,
+        dhIn: alloc(B * H),
+        dGx,
+        dGh: cell.splitGrads ? alloc(N * GH) : dGx,
+        dx: dIns[0],
+        dWih: dIns[1],
+        dWhh: dIns[2],
+        dbIh: at(slot.bIh),
+        dbHh: at(slot.bHh),
+      },
+      dims,
+    );
+    const dh0 = at(slot.h0);
+    const dc0 = at(slot.c0);
+    if (dh0) permuteRows(dh0, dhState, unsortedIndices, H, true);
+    if (dc0) permuteRows(dc0, dcState, unsortedIndices, H, true);
   });
 
   return { out, hN, cN };
