@@ -13,7 +13,7 @@ export class Dropout extends Module {
     super();
     if (!(p >= 0 && p < 1)) throw new Error(`Dropout: p must be in [0, 1), got ${p}`);
     this.p = p;
-    this.rng = opts.seed === undefined ? defaultRng() : new Rng(opts.seed);
+    this.rng = this.registerRng('rng', opts.seed === undefined ? defaultRng() : new Rng(opts.seed));
   }
 
   forward(x: Tensor): Tensor {

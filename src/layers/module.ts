@@ -3,6 +3,7 @@
  * Names join with '.' exactly as PyTorch's state_dict keys do (e.g. `lstm.weight_ih_l0`), so a
  * PyTorch state_dict saved as safetensors loads with `loadStateDict` unchanged.
  */
+import type { Rng, RngState } from '../tensor/rng.ts';
 import { Tensor, shapeStr } from '../tensor/tensor.ts';
 
 export type StateDict = Record<string, Tensor>;
@@ -12,12 +13,19 @@ export abstract class Module {
   training = true;
   private readonly ownParams: [string, Tensor][] = [];
   private readonly children: [string, Module][] = [];
+  private readonly ownRngs: [string, Rng][] = [];
 
   /** Registers a parameter (a leaf tensor that requires grad) under `name`. */
   protected registerParameter(name: string, t: Tensor): Tensor {
     t.requiresGrad = true;
     this.ownParams.push([name, t]);
     return t;
+  }
+
+  /** Registers a random generator (dropout masks) so training can save and restore its state. */
+  protected registerRng(name: string, rng: Rng): Rng {
+    this.ownRngs.push([name, rng]);
+    return rng;
   }
 
   /** Registers a sub-module under `name`. */
@@ -45,6 +53,24 @@ export abstract class Module {
       out.push(...m.namedModules(`${prefix}${n}.`));
     }
     return out;
+  }
+
+  /** States of every registered generator by dotted name (for exact resume). */
+  rngStates(prefix = ''): Record<string, RngState> {
+    const out: Record<string, RngState> = {};
+    for (const [n, r] of this.ownRngs) out[prefix + n] = r.getState();
+    for (const [n, m] of this.children) Object.assign(out, m.rngStates(`${prefix}${n}.`));
+    return out;
+  }
+
+  /** Restores generator states saved by `rngStates` (names must match). */
+  loadRngStates(states: Record<string, RngState>, prefix = ''): void {
+    for (const [n, r] of this.ownRngs) {
+      const s = states[prefix + n];
+      if (!s) throw new Error(`loadRngStates (${this.constructor.name}): no state for generator "${prefix + n}"`);
+      r.setState(s);
+    }
+    for (const [n, m] of this.children) m.loadRngStates(states, `${prefix}${n}.`);
   }
 
   /** Sets training mode here and in every sub-module. */

@@ -93,7 +93,7 @@ export abstract class RecurrentLayer extends Module {
     if (!(this.dropoutP >= 0 && this.dropoutP < 1)) throw new Error(`${name}: dropout must be in [0, 1), got ${opts.dropout}`);
     this.bias = opts.bias ?? true;
     this.cell = cell;
-    this.rng = opts.seed === undefined ? defaultRng() : new Rng(opts.seed);
+    this.rng = this.registerRng('rng', opts.seed === undefined ? defaultRng() : new Rng(opts.seed));
 
     const H = this.hiddenSize;
     const GH = cell.gates * H;
