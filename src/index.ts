@@ -1,0 +1,42 @@
+/**
+ * recur — recurrent neural networks for TypeScript, matching PyTorch's numbers.
+ * The public API, listed by hand: anything not exported here is internal.
+ */
+export { Tensor, noGrad, isGradEnabled, type GradNode, type Shape, type NestedArray } from './tensor/tensor.ts';
+export { tensor, zeros, ones, full, randn, uniform, type TensorOptions } from './tensor/create.ts';
+export {
+  add, sub, mul, div, neg, exp, log, tanh, sigmoid, relu, sqrt, abs, pow, clamp, maximum, minimum, where, maskedFill,
+  sum, mean, max, softmax, logSoftmax,
+  reshape, unsqueeze, squeeze, permute, transpose, slice, concat, stack, indexSelect, gather,
+  matmul, dropout,
+} from './tensor/ops.ts';
+export { Rng, manualSeed, defaultRng, type RngState } from './tensor/rng.ts';
+export { allocStats, resetAllocStats } from './tensor/alloc.ts';
+
+export { PackedSequence } from './data/packed.ts';
+
+export { Module, type StateDict } from './layers/module.ts';
+export { Linear, linear, type LinearOptions } from './layers/linear.ts';
+export { Embedding, embedding, type EmbeddingOptions } from './layers/embedding.ts';
+export { Dropout } from './layers/dropout.ts';
+export {
+  RNN, LSTM, GRU, RecurrentLayer,
+  type RecurrentOptions, type RNNOptions, type LSTMState, type HiddenState,
+} from './layers/recurrent.ts';
+export { RNNCell, LSTMCell, GRUCell, type CellOptions } from './layers/cells.ts';
+
+export {
+  mseLoss, l1Loss, huberLoss, bceWithLogits, crossEntropy,
+  type Reduction, type ReductionOptions, type LossInput, type HuberOptions,
+  type BceWithLogitsOptions, type CrossEntropyOptions, type ClassTargets,
+} from './losses/index.ts';
+
+export {
+  Optimizer, SGD, Adam, AdamW, RMSprop, createOptimizer, clipGradNorm, clipGradValue,
+  type OptimizerKind, type OptimizerState, type OptimizerConfig,
+  type SGDOptions, type SGDConfig, type SGDState,
+  type AdamOptions, type AdamConfig, type AdamState,
+  type RMSpropOptions, type RMSpropConfig, type RMSpropState,
+} from './optim/index.ts';
+
+export { loadSafetensors, readSafetensors, saveSafetensors, SafetensorsError } from './io/safetensors.ts';
