@@ -89,12 +89,16 @@ export class PackedSequence {
    */
   static fromArrays(seqs: readonly (readonly (readonly number[])[])[]): PackedSequence {
     if (seqs.length === 0) throw new Error('PackedSequence.fromArrays: no sequences given (expected at least one)');
-    if (!Array.isArray(seqs[0]) || seqs[0].length === 0 || !Array.isArray(seqs[0][0])) {
+    seqs.forEach((s, b) => {
+      if (!Array.isArray(s)) throw new Error(`PackedSequence.fromArrays: sample ${b} is not an array of steps (expected number[][][])`);
+    });
+    const lengths = Int32Array.from(seqs, (s) => s.length);
+    // Lengths first, so an empty first sample is reported as "length 0", like any other.
+    validateLengths(lengths, Infinity, 'fromArrays');
+    if (!Array.isArray(seqs[0][0])) {
       throw new Error('PackedSequence.fromArrays: expected number[][][] (sequences of steps of features)');
     }
     const F = seqs[0][0].length;
-    const lengths = Int32Array.from(seqs, (s) => s.length);
-    validateLengths(lengths, Infinity, 'fromArrays');
     seqs.forEach((s, b) =>
       s.forEach((step, t) => {
         if (!Array.isArray(step) || step.length !== F) {

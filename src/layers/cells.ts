@@ -72,7 +72,9 @@ abstract class CellModule extends Module {
 /** @example const cell = new RNNCell({ inputSize: 3, hiddenSize: 8 }); h = cell.forward(x, h); */
 export class RNNCell extends CellModule {
   constructor(opts: CellOptions & { nonlinearity?: 'tanh' | 'relu' }) {
-    super(opts.nonlinearity === 'relu' ? rnnReluCell : rnnTanhCell, opts);
+    const nl = opts.nonlinearity ?? 'tanh';
+    if (nl !== 'tanh' && nl !== 'relu') throw new Error(`RNNCell: nonlinearity must be 'tanh' or 'relu', got ${String(nl)}`);
+    super(nl === 'relu' ? rnnReluCell : rnnTanhCell, opts);
   }
 
   /** h' [B, H] from x [B, D] and h [B, H] (zeros when omitted). */
