@@ -14,6 +14,20 @@ export { Rng, manualSeed, defaultRng, type RngState } from './tensor/rng.ts';
 export { allocStats, resetAllocStats } from './tensor/alloc.ts';
 
 export { PackedSequence } from './data/packed.ts';
+export { DataError } from './data/errors.ts';
+export {
+  readCsv, getColumn, numberColumn, stringColumn, selectRows, indicesWhere,
+  type Table, type Column, type ReadCsvOptions, type MissingPolicy, type MissingReport,
+} from './data/csv.ts';
+export { parseIsoDate } from './data/dates.ts';
+export {
+  chronologicalSplit, slidingWindows, windowDataset, toMatrix,
+  type RowRange, type Split, type Matrix, type ColumnRef, type WindowOptions, type Windows,
+} from './data/timeseries.ts';
+export { Scaler, StandardScaler, MinMaxScaler, scalerFromJSON, type ScalerJSON, type FitOptions } from './data/scaler.ts';
+export { Vocabulary, type VocabLevel, type VocabularyJSON, type VocabularyOptions } from './data/vocab.ts';
+export { ArrayDataset, groupBy, type SequenceDataset, type Sample, type Group } from './data/dataset.ts';
+export { DataLoader, collate, paddingWaste, type Batch, type DataLoaderOptions, type LoaderState } from './data/loader.ts';
 
 export { Module, type StateDict } from './layers/module.ts';
 export { Linear, linear, type LinearOptions } from './layers/linear.ts';
