@@ -54,3 +54,8 @@ export {
 } from './optim/index.ts';
 
 export { loadSafetensors, readSafetensors, saveSafetensors, SafetensorsError } from './io/safetensors.ts';
+export {
+  saveCheckpoint, loadCheckpoint, encodeCheckpoint, decodeCheckpoint, captureRng, restoreRng,
+  CheckpointError, CHECKPOINT_FORMAT, CHECKPOINT_VERSION,
+  type Checkpoint, type CheckpointRng, type CheckpointErrorCode, type SaveCheckpointOptions, type JsonValue,
+} from './io/checkpoint.ts';
