@@ -24,7 +24,7 @@ export {
   chronologicalSplit, slidingWindows, windowDataset, toMatrix,
   type RowRange, type Split, type Matrix, type ColumnRef, type WindowOptions, type Windows,
 } from './data/timeseries.ts';
-export { Scaler, StandardScaler, MinMaxScaler, scalerFromJSON, type ScalerJSON, type FitOptions } from './data/scaler.ts';
+export { Scaler, StandardScaler, MinMaxScaler, scalerFromJSON, type ScalerJSON, type FitOptions as ScalerFitOptions } from './data/scaler.ts';
 export { Vocabulary, type VocabLevel, type VocabularyJSON, type VocabularyOptions } from './data/vocab.ts';
 export { ArrayDataset, groupBy, type SequenceDataset, type Sample, type Group } from './data/dataset.ts';
 export { DataLoader, collate, paddingWaste, type Batch, type DataLoaderOptions, type LoaderState } from './data/loader.ts';
@@ -59,3 +59,23 @@ export {
   CheckpointError, CHECKPOINT_FORMAT, CHECKPOINT_VERSION,
   type Checkpoint, type CheckpointRng, type CheckpointErrorCode, type SaveCheckpointOptions, type JsonValue,
 } from './io/checkpoint.ts';
+
+export {
+  buildModel, validateSpec, lossFor, defaultMetrics, ModelSpecError,
+  SequenceModel, SequenceToOne, SequenceToSequence, LanguageModel,
+  type ModelSpec, type ModelSpecInput, type Task, type CellKind,
+  type ClassifySpec, type RegressSpec, type TagSpec, type RegressStepsSpec, type ForecastSpec, type LanguageModelSpec,
+  type GenerateOptions, type RecurrentState, type Targets, type LossFn,
+} from './models/index.ts';
+export {
+  fit, evaluate, TrainingDivergedError,
+  accuracy, macroF1, mae, rmse, mape, perplexity, confusionMatrix,
+  createLrSchedule, splitDataset,
+  type FitOptions, type FitCallbacks, type StepInfo, type BatchSource, type CheckpointConfig,
+  type History, type EpochRecord, type StopReason, type MetricName, type MetricValues, type Evaluation,
+  type LrScheduleConfig, type EarlyStoppingConfig, type Monitor, type ProgressMode, type ProgressOutput,
+} from './train/index.ts';
+export {
+  exportOnnx, exportModelOnnx, ONNX_NAMES, ONNX_OPSET, ONNX_IR_VERSION,
+  type OnnxExportOptions, type OnnxHead, type OnnxModelExportOptions,
+} from './io/onnx/index.ts';
