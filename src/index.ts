@@ -79,3 +79,12 @@ export {
   exportOnnx, exportModelOnnx, ONNX_NAMES, ONNX_OPSET, ONNX_IR_VERSION,
   type OnnxExportOptions, type OnnxHead, type OnnxModelExportOptions,
 } from './io/onnx/index.ts';
+export {
+  loadTfjsModel, loadKerasWeights, KerasModel, GRUResetBefore, KerasImportError,
+  kerasRecurrentToStateDict, kerasDenseToStateDict, decodeWeights, readTopology,
+  type KerasForwardResult, type KerasLayerState, type KerasModelInput, type KerasLayerSpec,
+  type GRUResetBeforeOptions, type KerasRecurrentWeights,
+} from './io/keras.ts';
+export {
+  fromPyTorchStateDict, loadPyTorchStateDict, PyTorchImportError, type PyTorchImport, type PyTorchImportOptions,
+} from './io/pytorch.ts';
