@@ -88,3 +88,17 @@ export {
 export {
   fromPyTorchStateDict, loadPyTorchStateDict, PyTorchImportError, type PyTorchImport, type PyTorchImportOptions,
 } from './io/pytorch.ts';
+export {
+  Attention, DotAttention, GeneralAttention, AdditiveAttention, createAttention, selectMemory,
+  validateSeq2SeqSpec, validateVectorToSequenceSpec, Encoder, Bridge, Decoder, Seq2Seq, VectorToSequence,
+  unrollTeacherForced, sequenceLoss, teacherForcingRatio, greedyDecode, sampleDecode, beamSearch, decode, sampleToken,
+  generate, LanguageModelStepper,
+  type AttentionSpec, type AttentionMemory, type AttentionOutput, type AttentionOptions,
+  type Seq2SeqSpec, type Seq2SeqSpecInput, type VectorToSequenceSpec, type VectorToSequenceSpecInput,
+  type EncoderSpec, type DecoderSpec, type DecoderAttentionSpec, type BridgeKind, type SpecialIds,
+  type EncoderOutput, type EncoderOptions, type TokenIds, type BridgeOptions, type LayerStates, type DecoderState,
+  type DecoderOptions, type TranslateOptions, type TeacherForcingSchedule, type UnrollOptions, type Unrolled,
+  type Stepper, type StepOutput, type Hypothesis, type DecodeOptions, type BeamOptions, type SampleOptions,
+  type DecodeStrategy, type TokenSamplingOptions, type StepwiseLanguageModel, type LanguageModelState,
+  type GenerationOptions,
+} from './seq2seq/index.ts';
