@@ -102,3 +102,12 @@ export {
   type DecodeStrategy, type TokenSamplingOptions, type StepwiseLanguageModel, type LanguageModelState,
   type GenerationOptions,
 } from './seq2seq/index.ts';
+export {
+  lineChart, forecastChart, confusionMatrixChart, attentionChart, barChart,
+  renderReport, writeReport, trainingReport, sparkline, asciiCurve,
+  escapeXml, linearTicks, logTicks, compactNumber,
+  type ChartSeries, type XMarker, type LineChartOptions, type ForecastChartInput, type ForecastChartOptions,
+  type ConfusionMatrixOptions, type AttentionChartOptions, type BarChartInput, type BarChartOptions,
+  type Report, type ReportSection, type ReportTable, type TrainingReportExtras, type ForecastFigure, type NamedValues,
+  type SparklineOptions, type AsciiCurveOptions, type CurveSeries, type Ticks,
+} from './report/index.ts';
