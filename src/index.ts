@@ -111,3 +111,8 @@ export {
   type Report, type ReportSection, type ReportTable, type TrainingReportExtras, type ForecastFigure, type NamedValues,
   type SparklineOptions, type AsciiCurveOptions, type CurveSeries, type Ticks,
 } from './report/index.ts';
+export { streamStep, initialState, detachState, type StepInput, type StepResult } from './models/index.ts';
+export {
+  fitTbptt, evaluateSeries,
+  type TbpttOptions, type TbpttHistory, type TbpttEpoch, type Series, type StreamOptions, type PerStepModel,
+} from './train/tbptt.ts';

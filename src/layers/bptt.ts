@@ -18,6 +18,15 @@ export interface PackedLayout {
   readonly unsortedIndices: Int32Array;
 }
 
+/**
+ * The layout of B sequences of length 1 in the caller's order (one time step of a batch): what
+ * the cells and a layer's `stepForward` run the shared loop over.
+ */
+export function singleStepLayout(B: number): PackedLayout {
+  const identity = Int32Array.from({ length: B }, (_, i) => i);
+  return { batchSizes: Int32Array.of(B), offsets: Int32Array.of(0, B), sortedIndices: identity, unsortedIndices: identity };
+}
+
 export interface DirectionWeights {
   /** [G*H, D] */
   wIh: Tensor;

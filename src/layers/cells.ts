@@ -12,7 +12,7 @@ import { rnnReluCell, rnnTanhCell } from '../cells/rnn.ts';
 import { uniform } from '../tensor/create.ts';
 import { defaultRng, Rng } from '../tensor/rng.ts';
 import { Tensor, shapeStr } from '../tensor/tensor.ts';
-import { recurrentDirection, type DirectionWeights, type PackedLayout } from './bptt.ts';
+import { recurrentDirection, singleStepLayout, type DirectionWeights } from './bptt.ts';
 import { Module } from './module.ts';
 import { checkPositiveInt } from './recurrent.ts';
 
@@ -21,11 +21,6 @@ export interface CellOptions {
   hiddenSize: number;
   bias?: boolean;
   seed?: number;
-}
-
-function stepLayout(B: number): PackedLayout {
-  const identity = Int32Array.from({ length: B }, (_, i) => i);
-  return { batchSizes: Int32Array.of(B), offsets: Int32Array.of(0, B), sortedIndices: identity, unsortedIndices: identity };
 }
 
 abstract class CellModule extends Module {
@@ -64,7 +59,7 @@ abstract class CellModule extends Module {
         throw new Error(`${name}: state ${what} has shape ${shapeStr(s.shape)}, expected [${B}, ${this.hiddenSize}] (batch, hiddenSize)`);
       }
     }
-    const r = recurrentDirection(this.kernel, x, stepLayout(B), this.w, h ?? null, c ?? null, false);
+    const r = recurrentDirection(this.kernel, x, singleStepLayout(B), this.w, h ?? null, c ?? null, false);
     return { h: r.out, c: r.cN };
   }
 }

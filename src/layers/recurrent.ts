@@ -6,6 +6,7 @@
  *   forward(x: PackedSequence [B, ≤T, D], state?) → { output: PackedSequence [B, ≤T, dirs*H], h, c? }
  *   forward(x: Tensor [B, T, D], state?)          → { output: Tensor [B, T, dirs*H], h, c? }
  *   h, c: [L*dirs, B, H], index layer*dirs + direction, caller's sample order.
+ *   stepForward(x: Tensor [B, D], h?, c?)          → { output: Tensor [B, H], h, c } (one step, unidirectional)
  * A padded Tensor input is the static mode: every sample runs all T steps, pads included.
  *
  * Parameters per layer l (and `_reverse` for the backward direction), PyTorch's names and shapes:
@@ -22,7 +23,7 @@ import { concat, reshape, slice, stack } from '../tensor/shape.ts';
 import { defaultRng, Rng } from '../tensor/rng.ts';
 import { Tensor, shapeStr } from '../tensor/tensor.ts';
 import { uniform } from '../tensor/create.ts';
-import { recurrentDirection, type DirectionWeights } from './bptt.ts';
+import { recurrentDirection, singleStepLayout, type DirectionWeights } from './bptt.ts';
 import { Module } from './module.ts';
 
 export interface RecurrentOptions {
@@ -134,17 +135,7 @@ export abstract class RecurrentLayer extends Module {
     const B = packed.batchSize;
     const H = this.hiddenSize;
     const dirs = this.numDirections;
-    const stateShape = [this.numLayers * dirs, B, H];
-    const checkState = (s: Tensor | undefined, what: string): void => {
-      if (s && (s.ndim !== 3 || s.shape.some((d, i) => d !== stateShape[i]))) {
-        throw new Error(`${name}: initial ${what} has shape ${shapeStr(s.shape)}, expected ${shapeStr(stateShape)} (layers*directions, batch, hiddenSize)`);
-      }
-    };
-    checkState(h0, 'h');
-    checkState(c0, 'c');
-    if (this.cell.hasCell && (h0 === undefined) !== (c0 === undefined)) {
-      throw new Error(`${name}: give both h and c as the initial state, or neither`);
-    }
+    this.checkInitialState(B, h0, c0);
 
     const stateAt = (s: Tensor | undefined, k: number): Tensor | null => (s ? reshape(slice(s, 0, k, k + 1), [B, H]) : null);
     let input = packed.data;
@@ -166,6 +157,58 @@ export abstract class RecurrentLayer extends Module {
     const h = stack(hs, 0);
     const c = cs.length > 0 ? stack(cs, 0) : null;
     return { output: isStatic ? outPacked.toPadded().data : outPacked, h, c };
+  }
+
+  /** h0, c0: [L*dirs, B, H] when given; LSTM needs both or neither. */
+  private checkInitialState(B: number, h0: Tensor | undefined, c0: Tensor | undefined): void {
+    const name = this.constructor.name;
+    const stateShape = [this.numLayers * this.numDirections, B, this.hiddenSize];
+    const checkState = (s: Tensor | undefined, what: string): void => {
+      if (s && (s.ndim !== 3 || s.shape.some((d, i) => d !== stateShape[i]))) {
+        throw new Error(`${name}: initial ${what} has shape ${shapeStr(s.shape)}, expected ${shapeStr(stateShape)} (layers*directions, batch, hiddenSize)`);
+      }
+    };
+    checkState(h0, 'h');
+    checkState(c0, 'c');
+    if (this.cell.hasCell && (h0 === undefined) !== (c0 === undefined)) {
+      throw new Error(`${name}: give both h and c as the initial state, or neither`);
+    }
+  }
+
+  /**
+   * One time step of every layer for a batch: the same numbers as `forward` over B sequences of
+   * length 1, without packing (the shared loop over a one-step layout). Unidirectional only: a
+   * reverse direction starts at each sequence's end, which a stream has not reached.
+   * Differentiable like `forward`; stream under `noGrad` so that no tape builds up step by step.
+   *   x [B, D], h0 (c0) [L, B, H] (zeros when omitted) → output [B, H] (top layer), h (c) [L, B, H]
+   * @example
+   * let h = zeros([2, B, 16]);
+   * for (const x of frames) ({ h } = noGrad(() => gru.stepForward(x, h)));
+   */
+  stepForward(x: Tensor, h0?: Tensor, c0?: Tensor): { output: Tensor; h: Tensor; c: Tensor | null } {
+    const name = this.constructor.name;
+    if (this.bidirectional) {
+      throw new Error(`${name}: stepForward needs a unidirectional layer; a bidirectional one reads each sequence from its end, so it cannot run step by step`);
+    }
+    if (x.ndim !== 2 || x.shape[1] !== this.inputSize) {
+      throw new Error(`${name}: step input has shape ${shapeStr(x.shape)}, expected [B, ${this.inputSize}] (batch, inputSize)`);
+    }
+    const B = x.shape[0];
+    const H = this.hiddenSize;
+    this.checkInitialState(B, h0, c0);
+    const layout = singleStepLayout(B);
+    const stateAt = (s: Tensor | undefined, l: number): Tensor | null => (s ? reshape(slice(s, 0, l, l + 1), [B, H]) : null);
+    let input = x; // [B, D], then [B, H]
+    const hs: Tensor[] = [];
+    const cs: Tensor[] = [];
+    for (let l = 0; l < this.numLayers; l++) {
+      if (l > 0 && this.dropoutP > 0 && this.training) input = dropout(input, this.dropoutP, true, this.rng);
+      const r = recurrentDirection(this.cell, input, layout, this.weights[l][0], stateAt(h0, l), stateAt(c0, l), false);
+      input = r.out; // one step: the packed output is the new state, row b = sample b
+      hs.push(r.hN);
+      if (r.cN) cs.push(r.cN);
+    }
+    return { output: input, h: stack(hs, 0), c: cs.length > 0 ? stack(cs, 0) : null };
   }
 }
 

@@ -5,6 +5,7 @@ export {
   type ClassifySpec, type RegressSpec, type TagSpec, type RegressStepsSpec, type ForecastSpec, type LanguageModelSpec,
 } from './spec.ts';
 export { SequenceModel, type RecurrentState, type Encoded } from './sequence-model.ts';
+export { streamStep, initialState, detachState, type StepInput, type StepResult } from './stream.ts';
 export { SequenceToOne, type SequenceToOneSpec } from './sequence-to-one.ts';
 export { SequenceToSequence, type SequenceToSequenceSpec } from './sequence-to-sequence.ts';
 export { LanguageModel, type GenerateOptions } from './language-model.ts';

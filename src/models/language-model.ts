@@ -11,7 +11,7 @@ import { Rng } from '../tensor/rng.ts';
 import { slice } from '../tensor/shape.ts';
 import { noGrad, type Tensor } from '../tensor/tensor.ts';
 import { sampleFromLogits } from './sampling.ts';
-import { SequenceModel } from './sequence-model.ts';
+import { SequenceModel, type RecurrentState } from './sequence-model.ts';
 import type { LanguageModelSpec } from './spec.ts';
 
 export interface GenerateOptions {
@@ -42,8 +42,19 @@ export class LanguageModel extends SequenceModel {
 
   /** Next-token logits PackedSequence [N, V] with the input's layout. */
   forward(x: PackedSequence): PackedSequence {
-    const { output } = this.encode(x);
-    return output.withData(this.head.forward(this.drop.forward(output.data)));
+    return this.forwardWithState(x).output;
+  }
+
+  /**
+   * `forward` from a given state (zeros when omitted), also returning the final state, so that a
+   * long series can be walked in chunks carrying it across (truncated BPTT, train/tbptt.ts).
+   * @example
+   * let state: RecurrentState | undefined;
+   * for (const chunk of chunks) ({ output, state } = model.forwardWithState(chunk, state));
+   */
+  forwardWithState(x: PackedSequence, state?: RecurrentState): { output: PackedSequence; state: RecurrentState } {
+    const enc = this.encode(x, state);
+    return { output: enc.output.withData(this.head.forward(this.drop.forward(enc.output.data))), state: enc.state };
   }
 
   /**

@@ -7,6 +7,7 @@
  *
  * Legend: B batch, N packed rows (Σ lengths), D input features, E embedding, H hidden,
  * L layers, dirs 1 or 2, O head outputs.
+ * `step` runs one time step at a time for streaming (models/stream.ts).
  */
 import type { PackedSequence } from '../data/packed.ts';
 import { Dropout } from '../layers/dropout.ts';
@@ -17,6 +18,7 @@ import { GRU, LSTM, RNN } from '../layers/recurrent.ts';
 import { concat, reshape, slice } from '../tensor/shape.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { hasTokenInput, type ModelSpec } from './spec.ts';
+import { streamStep, type StepInput, type StepResult } from './stream.ts';
 
 /** Recurrent state carried between calls: h [L*dirs, B, H], c [L*dirs, B, H] for LSTM only. */
 export interface RecurrentState {
@@ -92,6 +94,20 @@ export abstract class SequenceModel extends Module {
     }
     const r = rnn.forward(input, state ? { h: state.h } : undefined);
     return { output: r.output, state: { h: r.h, c: null } };
+  }
+
+  /**
+   * One step of B streams, carrying the state (zeros when omitted), without recording gradients:
+   * x_t [B, D] (or ids [B] for token models) → y_t [B, O] and the next state. Streaming T steps
+   * gives `forward`'s numbers over the whole sequence: the per-step output at t, or (sequence →
+   * one) the output for the prefix 0..t. O(1) work and memory per step; unidirectional models only.
+   * @example
+   * model.eval();
+   * let state: RecurrentState | null = null;
+   * for (const x of frames) ({ y, state } = model.step(x, state)); // x: [B, D], y: [B, O]
+   */
+  step(x: StepInput, state?: RecurrentState | null): StepResult {
+    return streamStep(this, x, state);
   }
 
   /**

@@ -6,7 +6,7 @@
  *   x PackedSequence [N, D] → rnn [N, dirs·H] → dropout → head → PackedSequence [N, O]
  */
 import type { PackedSequence } from '../data/packed.ts';
-import { SequenceModel } from './sequence-model.ts';
+import { SequenceModel, type RecurrentState } from './sequence-model.ts';
 import type { RegressStepsSpec, TagSpec } from './spec.ts';
 
 export type SequenceToSequenceSpec = TagSpec | RegressStepsSpec;
@@ -26,7 +26,18 @@ export class SequenceToSequence extends SequenceModel {
 
   /** PackedSequence [N, O] with x's layout. */
   forward(x: PackedSequence): PackedSequence {
-    const { output } = this.encode(x);
-    return output.withData(this.head.forward(this.drop.forward(output.data)));
+    return this.forwardWithState(x).output;
+  }
+
+  /**
+   * `forward` from a given state (zeros when omitted), also returning the final state, so that a
+   * long series can be walked in chunks carrying it across (truncated BPTT, train/tbptt.ts).
+   * @example
+   * let state: RecurrentState | undefined;
+   * for (const chunk of chunks) ({ output, state } = model.forwardWithState(chunk, state));
+   */
+  forwardWithState(x: PackedSequence, state?: RecurrentState): { output: PackedSequence; state: RecurrentState } {
+    const enc = this.encode(x, state);
+    return { output: enc.output.withData(this.head.forward(this.drop.forward(enc.output.data))), state: enc.state };
   }
 }
