@@ -1,10 +1,14 @@
 /**
  * The examples run and say what they claim: the World Cup batch holds the real 2022 tournament,
- * and the sunspot demo learns (training loss falls), is reproducible, and beats persistence.
+ * and `npm run demo` (examples/demo.ts) runs the sunspots demo through `recur demo`, printing its
+ * result next to both baselines and writing the report. The demos' own tests: test/demos.test.ts.
  */
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
-import { runDemo } from '../examples/demo.ts';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
 import { worldCupBatch } from '../examples/worldcup.ts';
 import { LSTM, PackedSequence } from '../src/index.ts';
 
@@ -66,25 +70,30 @@ describe('examples/worldcup.ts', () => {
   });
 });
 
-describe('examples/demo.ts', () => {
-  test('a short run: the training loss falls by more than half, and a second run repeats it exactly', () => {
-    const a = runDemo({ epochs: 6, quiet: true });
-    const b = runDemo({ epochs: 6, quiet: true });
-    assert.deepEqual(a, b);
-    assert.equal(a.trainLoss.length, 6);
-    assert.equal(a.valLoss.length, 6);
-    const [first, last] = [a.trainLoss[0], a.trainLoss[5]];
-    assert.ok(last < 0.5 * first, `training loss ${first.toFixed(4)} → ${last.toFixed(4)}, expected to halve`);
-    assert.equal(a.testSize, 40);
-    // Persistence depends on the data only: RMSE of next = last over 1969–2008.
-    assert.ok(Math.abs(a.persistenceRmse - 29.889) < 1e-3, `persistence RMSE ${a.persistenceRmse}`);
+describe('examples/demo.ts (npm run demo)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'recur-example-demo-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('runs `recur demo` (sunspots): one line per epoch in a pipe, the result next to both baselines, the report written', () => {
+    const res = spawnSync(process.execPath, ['--import', 'tsx', 'examples/demo.ts', '--quick', '--out-dir', dir], { encoding: 'utf8' });
+    assert.equal(res.status, 0, res.stderr);
+    assert.match(res.stdout, /^epoch 1\/12 {2}loss /m);
+    assert.ok(!res.stdout.includes('\r'), 'no progress bar when stdout is not a terminal');
+    assert.match(res.stdout, /^test RMSE, sunspot number, 1969–2008 \(40 years\)$/m);
+    const lstm = /^ {2}LSTM +(\d+\.\d+)$/m.exec(res.stdout);
+    assert.ok(lstm !== null, res.stdout);
+    assert.match(res.stdout, /^ {2}persistence \(next year = this year\) +29\.89 /m);
+    assert.match(res.stdout, /^ {2}seasonal naive \(year − 11, one cycle\) +33\.96 /m);
+    assert.ok(Number(lstm[1]) < 0.75 * 29.89, `LSTM RMSE ${lstm[1]}`);
+    const report = join(dir, 'sunspots-report.html');
+    assert.ok(existsSync(report));
+    assert.match(readFileSync(report, 'utf8'), /Forecasts against the observed series/);
   });
 
-  test('the full demo (40 epochs) beats persistence on the last 40 years', () => {
-    const r = runDemo({ quiet: true });
-    assert.equal(r.trainLoss.length, 40);
-    // Recorded: test RMSE 14.46 vs persistence 29.89 (best validation epoch 30).
-    assert.ok(r.testRmse < 0.7 * r.persistenceRmse, `LSTM ${r.testRmse.toFixed(2)} vs persistence ${r.persistenceRmse.toFixed(2)}`);
-    assert.ok(r.trainLoss[39] < 0.15 * r.trainLoss[0], `training loss ${r.trainLoss[0]} → ${r.trainLoss[39]}`);
+  test('an unknown demo is a usage error that lists the demos', () => {
+    const res = spawnSync(process.execPath, ['--import', 'tsx', 'examples/demo.ts', 'sunspot'], { encoding: 'utf8' });
+    assert.notEqual(res.status, 0);
+    assert.match(res.stderr, /unknown demo 'sunspot'/);
+    assert.match(res.stderr, /the demos are sunspots, worldcup, grammar, sentiment/);
   });
 });
