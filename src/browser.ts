@@ -110,7 +110,8 @@ export {
   type GRUResetBeforeOptions, type KerasRecurrentWeights,
 } from './io/keras.ts';
 export {
-  fromPyTorchStateDict, loadPyTorchStateDict, PyTorchImportError, type PyTorchImport, type PyTorchImportOptions,
+  fromPyTorchStateDict, loadPyTorchStateDict, loadPyTorchModel, PyTorchImportError,
+  type PyTorchImport, type PyTorchImportOptions, type PyTorchModelOptions, type PyTorchModelNames, type PresetPart,
 } from './io/pytorch.ts';
 export {
   Attention, DotAttention, GeneralAttention, AdditiveAttention, createAttention, selectMemory,
