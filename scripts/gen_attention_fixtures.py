@@ -28,7 +28,7 @@ Run from the repository root (Debian's torch, not pip):
 
     /usr/bin/python3 scripts/gen_attention_fixtures.py
 
-Note: scripts/gen_fixtures.py empties all of fixtures/ when it runs; run this script after it.
+scripts/gen_fixtures.py rewrites only its own files, so the two generators can run in either order.
 """
 
 import json
@@ -152,7 +152,7 @@ regenerate from the repository root with
 
     /usr/bin/python3 scripts/gen_attention_fixtures.py
 
-(`scripts/gen_fixtures.py` empties all of `fixtures/`: run this script after it.)
+(`scripts/gen_fixtures.py` rewrites only its own files, so the generators run in any order.)
 
 ## `<dot|general|additive>.safetensors`
 

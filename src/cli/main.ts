@@ -41,7 +41,7 @@ export function program(): Command {
   p.addHelpText(
     'after',
     '\nExamples:\n' +
-      '  recur demo                                   the sunspots demo (about a minute)\n' +
+      '  recur demo                                   the sunspots demo (a few seconds)  \n' +
       '  recur train --data series.csv --target value --out model.recur\n' +
       '  recur eval --model model.recur --data series.csv\n' +
       '  recur forecast --model model.recur --data series.csv --steps 12 --out forecast.csv\n' +
