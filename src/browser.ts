@@ -141,3 +141,13 @@ export {
   fitTbptt, evaluateSeries,
   type TbpttOptions, type TbpttHistory, type TbpttEpoch, type Series, type StreamOptions, type PerStepModel,
 } from './train/tbptt.ts';
+export {
+  trainSeq2Seq, seq2seqLoss,
+  type ParallelData, type Seq2SeqTrainOptions, type Seq2SeqCheckpointConfig, type Seq2SeqStepInfo,
+  type Seq2SeqEpochRecord, type Seq2SeqHistory,
+} from './seq2seq/train.ts';
+export {
+  corpusBleu, bleuFromCounts, formatBleu, tokenize13a,
+  type BleuOptions, type BleuScore, type BleuTokenizer, type BleuSmoothing,
+} from './metrics/bleu.ts';
+export { corpusChrf, type ChrfOptions, type ChrfScore } from './metrics/chrf.ts';

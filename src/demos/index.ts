@@ -14,7 +14,7 @@
  */
 import type { DemoOptions, DemoResult } from './common.ts';
 
-export const DEMO_NAMES = ['sunspots', 'worldcup', 'grammar', 'sentiment'] as const;
+export const DEMO_NAMES = ['sunspots', 'worldcup', 'grammar', 'sentiment', 'translate', 'shakespeare'] as const;
 export type DemoName = (typeof DEMO_NAMES)[number];
 export const DEFAULT_DEMO: DemoName = 'sunspots';
 
@@ -49,6 +49,16 @@ export const DEMOS: Readonly<Record<DemoName, Demo>> = {
     name: 'sentiment',
     description: 'word-level LSTM on Korean movie reviews (NSMC) with a vocabulary and a padding-aware embedding: accuracy against the majority class',
     run: async (o) => (await import('./sentiment.ts')).runSentiment(o),
+  },
+  translate: {
+    name: 'translate',
+    description: 'character-level GRU encoder–decoder on Tatoeba English → Korean: test BLEU and chrF with and without attention, greedy and beam search, against retrieval and the most common translation',
+    run: async (o) => (await import('./translate.ts')).run(o),
+  },
+  shakespeare: {
+    name: 'shakespeare',
+    description: 'character-level LSTM language model on tiny_shakespeare: validation nats and bits per character against unigram and bigram models, samples at temperatures 0.5/0.8/1.0',
+    run: async (o) => (await import('./shakespeare.ts')).run(o),
   },
 };
 
