@@ -12,7 +12,7 @@ export {
 } from './tensor/ops.ts';
 export { Rng, manualSeed, defaultRng, type RngState } from './tensor/rng.ts';
 export { allocStats, resetAllocStats } from './tensor/alloc.ts';
-export { setBackend, getBackend, initBackend, type Backend, type BackendName } from './kernels/backend.ts';
+export { setBackend, getBackend, initBackend, setThreads, getThreads, availableThreads, type Backend, type BackendName } from './kernels/backend.ts';
 
 export { PackedSequence } from './data/packed.ts';
 export { DataError } from './data/errors.ts';

@@ -64,7 +64,7 @@ const KNOWN_NODE_IMPORTS = new Set([
   'src/cli/pipeline/files.ts node:path',
 ]);
 /** Exports of index.ts that need files, left out of browser.ts. */
-const NODE_ONLY_EXPORTS = ['loadCheckpoint', 'loadSeq2Seq', 'saveCheckpoint', 'saveSeq2Seq', 'writeReport'];
+const NODE_ONLY_EXPORTS = ['availableThreads', 'getThreads', 'loadCheckpoint', 'loadSeq2Seq', 'saveCheckpoint', 'saveSeq2Seq', 'setThreads', 'writeReport'];
 
 function unknownNodeImports(found: readonly NodeImport[]): string[] {
   return [...new Set(found.map((i) => `${i.importer} ${i.builtin}`))].filter((k) => !KNOWN_NODE_IMPORTS.has(k));

@@ -13,11 +13,14 @@ import type { CellCache, CellKernel } from '../src/cells/cell.ts';
 import { gruCell } from '../src/cells/gru.ts';
 import { lstmCell } from '../src/cells/lstm.ts';
 import { rnnReluCell, rnnTanhCell } from '../src/cells/rnn.ts';
-import { getBackend, initBackend, jsBackend, setBackend, wasmBackend, type Backend } from '../src/kernels/backend.ts';
-import type { DirectionDims, DirectionWeightsData } from '../src/kernels/direction.ts';
+import { getBackend, initBackend, jsBackend, setBackend, wasmBackend } from '../src/kernels/backend.ts';
+import * as refDirection from '../src/kernels/direction.ts';
+import type { BackwardBuffers, DirectionDims, DirectionWeightsData, ForwardBuffers } from '../src/kernels/direction.ts';
 import * as ref from '../src/kernels/gemm.ts';
 import { SOURCE_HASH, WASM_BASE64 } from '../src/kernels/wasm/binary.ts';
 import * as fast from '../src/kernels/wasm/gemm.ts';
+import * as wasmDirection from '../src/kernels/wasm/direction.ts';
+import { tuning } from '../src/kernels/wasm/engines.ts';
 import { arena, wasmAvailable, wasmKernels } from '../src/kernels/wasm/module.ts';
 import { Rng } from '../src/tensor/rng.ts';
 
@@ -60,7 +63,7 @@ test('WebAssembly SIMD is available on Node 20 and is the default backend', () =
   setBackend('wasm');
   assert.equal(getBackend(), wasmBackend);
   const k = wasmKernels();
-  for (const name of ['directionForward', 'directionBackward', 'gemmPacked', 'gemmNN', 'gemmNT', 'gemmTN', 'mathMap', 'heapBase'] as const) {
+  for (const name of ['runJob', 'threadInit', 'gemmPacked', 'gemmPackedTA', 'gemmNN', 'gemmNT', 'gemmTN', 'packRows', 'packCols', 'mathMap', 'heapBase'] as const) {
     assert.equal(typeof k[name], 'function', name);
   }
   assert.ok(k.memory instanceof WebAssembly.Memory);
@@ -219,8 +222,17 @@ function layoutOf(lengths: number[]): { batchSizes: Int32Array; offsets: Int32Ar
   return { batchSizes, offsets, N: offsets[T] };
 }
 
-/** Forward on one backend, backward on another (the backend may be switched in between). */
-function runDirection(be: Backend, c: Case, seed: number, beBackward: Backend = be): Result {
+/** The reference's signatures: forward fills the whole CellCache, backward reads it. */
+interface Twin {
+  name: string;
+  directionForward(cell: CellKernel, w: DirectionWeightsData, b: ForwardBuffers, d: DirectionDims): void;
+  directionBackward(cell: CellKernel, w: DirectionWeightsData, b: BackwardBuffers, d: DirectionDims): void;
+}
+const jsTwin: Twin = { name: 'js', ...refDirection };
+const wasmTwin: Twin = { name: 'wasm', directionForward: wasmDirection.directionForward, directionBackward: wasmDirection.directionBackward };
+
+/** Forward on one twin, backward on another: each reads only the other's documented cache. */
+function runDirection(be: Twin, c: Case, seed: number, beBackward: Twin = be): Result {
   const rng = new Rng(seed);
   const { cell, D, H } = c;
   const B = c.lengths.length;
@@ -301,8 +313,8 @@ for (const cell of CELLS) {
     test(`${cell.kind}${reverse ? ' reverse' : ''}: WASM direction forward + backward equal the reference (odd sizes, variable lengths)`, () => {
       SHAPES.forEach((shape, i) => {
         const c: Case = { cell, reverse, ...shape };
-        const want = runDirection(jsBackend, c, 100 + i);
-        const got = runDirection(wasmBackend, c, 100 + i);
+        const want = runDirection(jsTwin, c, 100 + i);
+        const got = runDirection(wasmTwin, c, 100 + i);
         const what = `${cell.kind}${reverse ? '_reverse' : ''} lengths=[${shape.lengths}] D=${shape.D} H=${shape.H}`;
         for (const k of Object.keys(want.fwd)) {
           const err = normErr(got.fwd[k], want.fwd[k]);
@@ -319,11 +331,35 @@ for (const cell of CELLS) {
   }
 }
 
-test('forward and backward may run on different backends: each reads only the other\'s documented cache', () => {
+test('staging in small chunks (x, dOut, dx and the weights a panel at a time) gives the same results', () => {
+  const saved = tuning.chunkFloats;
+  tuning.chunkFloats = 64;
+  try {
+    for (const cell of CELLS) {
+      for (const reverse of [false, true]) {
+        SHAPES.forEach((shape, i) => {
+          const c: Case = { cell, reverse, ...shape };
+          const want = runDirection(jsTwin, c, 200 + i);
+          const got = runDirection(wasmTwin, c, 200 + i);
+          for (const part of ['fwd', 'bwd'] as const) {
+            for (const k of Object.keys(want[part])) {
+              const err = normErr(got[part][k], want[part][k]);
+              assert.ok(err < 1e-5, `${cell.kind}${reverse ? '_reverse' : ''} lengths=[${shape.lengths}] ${part} ${k}: error ${err}`);
+            }
+          }
+        });
+      }
+    }
+  } finally {
+    tuning.chunkFloats = saved;
+  }
+});
+
+test('forward and backward twins may be mixed: each reads only the other\'s documented cache', () => {
   for (const cell of CELLS) {
     const c: Case = { cell, reverse: true, ...SHAPES[1] };
-    const want = runDirection(jsBackend, c, 9);
-    for (const [fwd, bwd] of [[jsBackend, wasmBackend], [wasmBackend, jsBackend]]) {
+    const want = runDirection(jsTwin, c, 9);
+    for (const [fwd, bwd] of [[jsTwin, wasmTwin], [wasmTwin, jsTwin]]) {
       const got = runDirection(fwd, c, 9, bwd);
       for (const k of Object.keys(want.bwd)) {
         const err = normErr(got.bwd[k], want.bwd[k]);
@@ -336,8 +372,8 @@ test('forward and backward may run on different backends: each reads only the ot
 test('a direction larger than the arena so far grows memory and stays correct', () => {
   const c: Case = { cell: lstmCell, lengths: Array.from({ length: 16 }, (_, b) => 40 - 2 * b), D: 64, H: 96, reverse: false, bias: true, dOut: true, dx: true };
   const before = wasmKernels().memory.buffer.byteLength;
-  const got = runDirection(wasmBackend, c, 5);
-  const want = runDirection(jsBackend, c, 5);
+  const got = runDirection(wasmTwin, c, 5);
+  const want = runDirection(jsTwin, c, 5);
   assert.ok(wasmKernels().memory.buffer.byteLength > before);
   for (const k of Object.keys(want.bwd)) assert.ok(normErr(got.bwd[k], want.bwd[k]) < 1e-5, k);
   for (const k of Object.keys(want.fwd)) assert.ok(normErr(got.fwd[k], want.fwd[k]) < 1e-5, k);

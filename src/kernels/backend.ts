@@ -2,30 +2,100 @@
  * The one switch point between kernel implementations. Every caller reaches kernels through
  * `backend()`; `setBackend` swaps the implementation for the whole process.
  *   'js'   the readable reference (kernels/direction.ts), always available;
- *   'wasm' WebAssembly SIMD twins with the same signatures (kernels/wasm/, assembly/).
+ *   'wasm' WebAssembly SIMD twins with the same results (kernels/wasm/, assembly/), optionally on
+ *          several threads (`setThreads`).
  * The default is 'wasm' where the runtime validates and instantiates the SIMD module, else 'js';
  * it is decided on first use, so importing recur compiles nothing. On a browser's main thread,
  * where synchronous compilation may be refused, `await initBackend()` first.
+ *
+ * A backend declares which buffers it needs (`cacheBuffers`, `scratchBuffers`): layers/bptt.ts
+ * allocates exactly those. The reference needs the whole CellCache in JavaScript memory; the
+ * WebAssembly backend keeps its cache in its own linear memory (returned as `Saved`) and needs
+ * only h, the layer's output.
  */
-import { directionBackward, directionForward } from './direction.ts';
-import { directionBackward as wasmDirectionBackward, directionForward as wasmDirectionForward } from './wasm/direction.ts';
+import type { CellCache, CellKernel } from '../cells/cell.ts';
+import {
+  directionBackward, directionForward,
+  type BackwardBuffers, type DirectionDims, type DirectionWeightsData, type ForwardBuffers,
+} from './direction.ts';
+import { backwardKept, backwardKeptPair, forwardKept, forwardKeptPair, KeptCache } from './wasm/direction.ts';
+import { availableThreads as hardwareThreads, setWasmThreads, wasmThreads } from './wasm/engines.ts';
 import { loadWasm, wasmAvailable } from './wasm/module.ts';
+
+/** What a forward keeps for its backward beyond the CellCache buffers (released after backward). */
+export interface Saved {
+  readonly released: boolean;
+  release(): void;
+}
+
+/** CellCache buffers a backend may ask bptt to allocate. */
+export type CacheBuffer = Exclude<keyof CellCache, 'H'>;
+/** Backward scratch buffers a backend may ask bptt to allocate. */
+export type ScratchBuffer = 'dhIn' | 'dGx' | 'dGh';
 
 export interface Backend {
   readonly name: string;
-  readonly directionForward: typeof directionForward;
-  readonly directionBackward: typeof directionBackward;
+  /** CellCache buffers the forward writes and the backward reads, for this cell. Always has 'h' (the output). */
+  cacheBuffers(cell: CellKernel): readonly CacheBuffer[];
+  /** Backward scratch buffers, for this cell. */
+  scratchBuffers(cell: CellKernel): readonly ScratchBuffer[];
+  /**
+   * One direction forward. `keep`: a backward will follow; the result is what it needs beyond the
+   * cache buffers (null: nothing), to be released after it.
+   */
+  directionForward(cell: CellKernel, w: DirectionWeightsData, b: ForwardBuffers, d: DirectionDims, keep?: boolean): Saved | null;
+  /** Backward through the forward that returned `saved`; reads only the buffers declared above. */
+  directionBackward(cell: CellKernel, w: DirectionWeightsData, b: BackwardBuffers, d: DirectionDims, saved?: Saved | null): void;
+  /**
+   * Optional: both directions of a bidirectional layer (same x) at once, e.g. side by side on
+   * threads. Same buffers and results as directionForward on each; without it, bptt.ts runs the
+   * two one after the other.
+   */
+  pairForward?(cell: CellKernel, w: readonly DirectionWeightsData[], b: readonly ForwardBuffers[], d: readonly DirectionDims[], keep: boolean): (Saved | null)[];
+  /** Optional: the backward of pairForward. */
+  pairBackward?(cell: CellKernel, w: readonly DirectionWeightsData[], b: readonly BackwardBuffers[], d: readonly DirectionDims[], saved: readonly (Saved | null)[]): void;
 }
 
 export type BackendName = 'js' | 'wasm';
 
-export const jsBackend: Backend = { name: 'js', directionForward, directionBackward };
+export const jsBackend: Backend = {
+  name: 'js',
+  cacheBuffers: (cell) => ['xg', 'hg', 'hPrev', 'h', ...(cell.hasCell ? (['cPrev', 'c'] as const) : []), ...(cell.cached > 0 ? (['act'] as const) : [])],
+  scratchBuffers: (cell) => ['dhIn', 'dGx', ...(cell.splitGrads ? (['dGh'] as const) : [])],
+  directionForward(cell, w, b, d) {
+    directionForward(cell, w, b, d);
+    return null;
+  },
+  directionBackward(cell, w, b, d) {
+    directionBackward(cell, w, b, d);
+  },
+};
 
 export const wasmBackend: Backend = {
   name: 'wasm',
-  directionForward: wasmDirectionForward,
-  directionBackward: wasmDirectionBackward,
+  cacheBuffers: () => ['h'],
+  scratchBuffers: () => [],
+  directionForward(cell, w, b, d, keep = false) {
+    const cache = forwardKept(cell, w, b.x, b.hState, b.cState, b.cache.h, d, keep);
+    return keep ? cache : null;
+  },
+  directionBackward(cell, w, b, d, saved) {
+    backwardKept(cell, w, b, d, keptCache(saved));
+  },
+  pairForward(cell, w, b, d, keep) {
+    const x = b[0].x;
+    const caches = forwardKeptPair(cell, w, x, b.map((f) => ({ hState: f.hState, cState: f.cState, hOut: f.cache.h })), d, keep);
+    return keep ? caches : caches.map(() => null);
+  },
+  pairBackward(cell, w, b, d, saved) {
+    backwardKeptPair(cell, w, b, d, saved.map(keptCache));
+  },
 };
+
+function keptCache(saved: Saved | null | undefined): KeptCache {
+  if (!(saved instanceof KeptCache)) throw new Error('recur: internal error, a WebAssembly backward needs the cache of a WebAssembly forward');
+  return saved;
+}
 
 let current: Backend | null = null;
 /** setBackend was called: the default no longer applies. */
@@ -48,7 +118,8 @@ export function getBackend(): Backend {
 
 /**
  * Selects the kernels for the whole process: 'js' (reference), 'wasm' (SIMD; throws where this
- * runtime cannot run it) or any object with the Backend signatures.
+ * runtime cannot run it) or any object with the Backend signatures. A graph built before the
+ * switch still runs its backward on the backend that ran its forward.
  * @example
  * setBackend('js'); // e.g. to compare against the reference
  */
@@ -72,4 +143,40 @@ export async function initBackend(): Promise<Backend> {
   const ok = await loadWasm();
   if (!chosen) current = ok ? wasmBackend : jsBackend;
   return backend();
+}
+
+/**
+ * Lets the WebAssembly kernels use up to `n` threads (default 1): worker threads in Node, Web
+ * Workers in cross-origin isolated pages, over one shared memory. Each recurrent layer then uses
+ * as many as its size can keep busy, so small problems stay on one thread and never get slower;
+ * results are the same as on one thread. Returns the count that will be used: 1 where threads
+ * cannot run (no SharedArrayBuffer; on a browser's main thread, `await initBackend()` first so
+ * that the threaded module is compiled). Idle workers never keep a Node process alive. In Node
+ * the workers are ready when this returns; in a browser they start in the background and jobs
+ * run on one thread until they are.
+ * @example
+ * setThreads(2);              // or setThreads(availableThreads())
+ * model.forward(x);           // large layers now run on two threads
+ */
+export function setThreads(n: number): number {
+  return setWasmThreads(n);
+}
+
+/**
+ * The thread count set by setThreads (1 until it is called).
+ * @example
+ * getThreads(); // 1
+ */
+export function getThreads(): number {
+  return wasmThreads();
+}
+
+/**
+ * Hardware threads of this machine (Node: os.availableParallelism(); browsers:
+ * navigator.hardwareConcurrency): the most setThreads can usefully ask for.
+ * @example
+ * setThreads(Math.min(4, availableThreads()));
+ */
+export function availableThreads(): number {
+  return hardwareThreads();
 }
