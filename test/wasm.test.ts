@@ -17,7 +17,7 @@ import { getBackend, initBackend, jsBackend, setBackend, wasmBackend } from '../
 import * as refDirection from '../src/kernels/direction.ts';
 import type { BackwardBuffers, DirectionDims, DirectionWeightsData, ForwardBuffers } from '../src/kernels/direction.ts';
 import * as ref from '../src/kernels/gemm.ts';
-import { SOURCE_HASH, WASM_BASE64 } from '../src/kernels/wasm/binary.ts';
+import { SOURCE_HASH, WASM_BASE64, WASM_MT_BASE64 } from '../src/kernels/wasm/binary.ts';
 import * as fast from '../src/kernels/wasm/gemm.ts';
 import * as wasmDirection from '../src/kernels/wasm/direction.ts';
 import { tuning } from '../src/kernels/wasm/engines.ts';
@@ -49,10 +49,16 @@ function randArray(rng: Rng, n: number, scale = 1): Float32Array {
   return a;
 }
 
-test('the committed kernels.wasm is built from the current assembly/ sources', () => {
+test('the committed kernels.wasm and kernels-mt.wasm are built from the current assembly/ sources', () => {
   assert.equal(SOURCE_HASH, sourceHash(), 'assembly/ changed since the last build: run `npm run build:wasm`');
   const committed = readFileSync(new URL('../src/kernels/wasm/kernels.wasm', import.meta.url));
   assert.equal(Buffer.from(committed).toString('base64'), WASM_BASE64, 'binary.ts and kernels.wasm differ: run `npm run build:wasm`');
+  const committedMt = readFileSync(new URL('../src/kernels/wasm/kernels-mt.wasm', import.meta.url));
+  assert.equal(Buffer.from(committedMt).toString('base64'), WASM_MT_BASE64, 'binary.ts and kernels-mt.wasm differ: run `npm run build:wasm`');
+  // The threaded build imports its shared memory and nothing else; the single one imports nothing.
+  const imports = WebAssembly.Module.imports(new WebAssembly.Module(committedMt));
+  assert.deepEqual(imports.map((i) => `${i.module}.${i.name}:${i.kind}`), ['env.memory:memory']);
+  assert.deepEqual(WebAssembly.Module.imports(new WebAssembly.Module(committed)), []);
 });
 
 test('WebAssembly SIMD is available on Node 20 and is the default backend', () => {
