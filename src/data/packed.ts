@@ -149,7 +149,8 @@ export class PackedSequence {
     const rowsFrom = layout.paddedRowIndex(T);
     const N = rowsFrom.length;
     const out = alloc(N * D);
-    for (let r = 0; r < N; r++) out.set(x.data.subarray(rowsFrom[r] * D, (rowsFrom[r] + 1) * D), r * D);
+    const xd = x.data;
+    for (let r = 0; r < N; r++) copyRow(out, r * D, xd, rowsFrom[r] * D, D);
     const data = new Tensor(out, [N, D]);
     record('pack', [x], [data], ([dy], [dx]) => {
       if (!dy || !dx) return;
@@ -212,7 +213,7 @@ export class PackedSequence {
     const out = alloc(B * T * F);
     if (padValue !== 0) out.fill(padValue);
     const src = this.data.data;
-    for (let r = 0; r < rowsTo.length; r++) out.set(src.subarray(r * F, (r + 1) * F), rowsTo[r] * F);
+    for (let r = 0; r < rowsTo.length; r++) copyRow(out, rowsTo[r] * F, src, r * F, F);
     const y = new Tensor(out, [B, T, F]);
     record('unpack', [this.data], [y], ([dy], [dx]) => {
       if (!dy || !dx) return;
@@ -247,6 +248,12 @@ export class PackedSequence {
     }
     return idx;
   }
+}
+
+/** dst[dOff … dOff + n) = src[sOff … sOff + n). Short rows by a loop: a subarray view per row costs more. */
+function copyRow(dst: Float32Array, dOff: number, src: Float32Array, sOff: number, n: number): void {
+  if (n >= 64) dst.set(src.subarray(sOff, sOff + n), dOff);
+  else for (let f = 0; f < n; f++) dst[dOff + f] = src[sOff + f];
 }
 
 function validateLengths(lengths: Int32Array, T: number, what: string): void {

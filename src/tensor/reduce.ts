@@ -52,12 +52,63 @@ function axesSet(x: Tensor, axes: number | number[] | undefined, what: string): 
 
 function reduceSum(x: Tensor, axes: number | number[] | undefined, keepDim: boolean, scale: number, name: string): Tensor {
   const set = axesSet(x, axes, name);
+  const shape = keepDim ? x.shape.map((d, i) => (set.has(i) ? 1 : d)) : x.shape.filter((_, i) => !set.has(i));
+  const run = contiguousRun(set);
+  if (run === null) return reduceSumIndexed(x, set, shape, scale, name);
+  // The reduced axes are one contiguous run: x is [outer, n, inner], the output [outer, inner].
+  const [outer, n, inner] = aroundRun(x.shape, run[0], run[1]);
+  const out = alloc(outer * inner);
+  const xd = x.data;
+  if (inner === 1) {
+    // Rows reduce to one number each: accumulate in double precision.
+    for (let o = 0; o < outer; o++) {
+      let s = 0;
+      for (let k = o * n; k < (o + 1) * n; k++) s += xd[k];
+      out[o] = s * scale;
+    }
+  } else {
+    for (let o = 0; o < outer; o++) {
+      const dst = o * inner;
+      for (let j = 0; j < n; j++) {
+        const src = (o * n + j) * inner;
+        for (let i = 0; i < inner; i++) out[dst + i] += xd[src + i];
+      }
+    }
+    if (scale !== 1) for (let k = 0; k < out.length; k++) out[k] *= scale;
+  }
+  const y = new Tensor(out, shape);
+  record(name, [x], [y], ([dy], [dx]) => {
+    if (!dy || !dx) return;
+    for (let o = 0; o < outer; o++) {
+      for (let j = 0; j < n; j++) {
+        const dst = (o * n + j) * inner;
+        for (let i = 0; i < inner; i++) dx[dst + i] += dy[o * inner + i] * scale;
+      }
+    }
+  });
+  return y;
+}
+
+/** [first, last] when the axes are consecutive, else null. */
+function contiguousRun(set: Set<number>): [number, number] | null {
+  const sorted = [...set].sort((a, b) => a - b);
+  if (sorted.length === 0) return null;
+  for (let i = 1; i < sorted.length; i++) if (sorted[i] !== sorted[i - 1] + 1) return null;
+  return [sorted[0], sorted[sorted.length - 1]];
+}
+
+/** Splits a shape around the axes first..last: [outer, n, inner]. */
+function aroundRun(shape: readonly number[], first: number, last: number): [number, number, number] {
+  return [shapeSize(shape.slice(0, first)), shapeSize(shape.slice(first, last + 1)), shapeSize(shape.slice(last + 1))];
+}
+
+/** Any set of axes (e.g. 0 and 2 of three): each input element's output index, precomputed. */
+function reduceSumIndexed(x: Tensor, set: Set<number>, shape: number[], scale: number, name: string): Tensor {
   const { outShape, idx } = reduceIndex(x.shape, set);
   const out = alloc(shapeSize(outShape));
   const xd = x.data;
   for (let k = 0; k < xd.length; k++) out[idx[k]] += xd[k];
   if (scale !== 1) for (let k = 0; k < out.length; k++) out[k] *= scale;
-  const shape = keepDim ? outShape : x.shape.filter((_, i) => !set.has(i));
   const y = new Tensor(out, shape);
   record(name, [x], [y], ([dy], [dx]) => {
     if (!dy || !dx) return;
