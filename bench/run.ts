@@ -44,7 +44,7 @@ const HELP = `npm run bench -- [options]
   --modes LIST          inference, training (default: both)
   --layouts LIST        padded, varlen (default: both)
   --budget S            seconds of timed repetitions per case after warm-up (default 1)
-  --max-reps N          most timed repetitions per case (default 15)
+  --max-reps N          most timed repetitions per case (default 30)
   --max-step S          skip a peer's case when one step would take longer (default 20)
   --no-memory           do not measure recur's peak training memory
   --seed N              seed of the shared inputs and weights (default 42)
@@ -106,7 +106,7 @@ const modes = parseList<Mode>(args.modes, ['inference', 'training'], 'modes');
 const layouts = parseList<Layout>(args.layouts, ['padded', 'varlen'], 'layouts');
 const timing: Timing = {
   budgetS: positive(args.budget, 1, 'budget'),
-  maxReps: Math.round(positive(args['max-reps'], 15, 'max-reps')),
+  maxReps: Math.round(positive(args['max-reps'], 30, 'max-reps')),
   maxStepS: positive(args['max-step'], 20, 'max-step'),
 };
 const seed = Math.round(positive(args.seed, 42, 'seed'));

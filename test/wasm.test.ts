@@ -13,7 +13,10 @@ import type { CellCache, CellKernel } from '../src/cells/cell.ts';
 import { gruCell } from '../src/cells/gru.ts';
 import { lstmCell } from '../src/cells/lstm.ts';
 import { rnnReluCell, rnnTanhCell } from '../src/cells/rnn.ts';
-import { getBackend, initBackend, jsBackend, setBackend, wasmBackend } from '../src/kernels/backend.ts';
+import { getBackend, initBackend, jsBackend, setBackend, WASM_MIN_MACS, wasmBackend } from '../src/kernels/backend.ts';
+import { linear } from '../src/layers/linear.ts';
+import { matmul } from '../src/tensor/linalg.ts';
+import { tensor } from '../src/tensor/create.ts';
 import * as refDirection from '../src/kernels/direction.ts';
 import type { BackwardBuffers, DirectionDims, DirectionWeightsData, ForwardBuffers } from '../src/kernels/direction.ts';
 import * as ref from '../src/kernels/gemm.ts';
@@ -383,6 +386,36 @@ test('a direction larger than the arena so far grows memory and stays correct', 
   assert.ok(wasmKernels().memory.buffer.byteLength > before);
   for (const k of Object.keys(want.bwd)) assert.ok(normErr(got.bwd[k], want.bwd[k]) < 1e-5, k);
   for (const k of Object.keys(want.fwd)) assert.ok(normErr(got.fwd[k], want.fwd[k]) < 1e-5, k);
+});
+
+test('Linear and matmul run their products in WASM above WASM_MIN_MACS, with the reference\'s values and gradients', () => {
+  const rng = new Rng(21);
+  // [rows, in, out]: below the threshold (reference on both backends) and well above it.
+  for (const [M, I, O] of [[2, 3, 4], [17, 33, 129], [64, 128, 3]]) {
+    const x0 = randArray(rng, M * I);
+    const w0 = randArray(rng, O * I);
+    const b0 = randArray(rng, O);
+    const m0 = randArray(rng, O * 5);
+    const run = (name: 'js' | 'wasm'): Float32Array[] => {
+      setBackend(name);
+      const x = tensor(x0.slice(), [M, I], { requiresGrad: true });
+      const w = tensor(w0.slice(), [O, I], { requiresGrad: true });
+      const b = tensor(b0.slice(), [O], { requiresGrad: true });
+      const m = tensor(m0.slice(), [O, 5], { requiresGrad: true });
+      const y = matmul(linear(x, w, b), m); // [M, 5]
+      y.mul(y).sum().backward();
+      return [y.data, x.grad!.data, w.grad!.data, b.grad!.data, m.grad!.data];
+    };
+    const want = run('js');
+    const got = run('wasm');
+    setBackend('wasm');
+    got.forEach((g, i) => {
+      const err = normErr(g, want[i]);
+      note('linear/matmul', err);
+      assert.ok(err < 1e-5, `[${M}, ${I}, ${O}] buffer ${i}: error ${err}`);
+    });
+    if (M * I * O >= WASM_MIN_MACS) assert.notDeepEqual(got[0], want[0], 'different kernels round differently');
+  }
 });
 
 test('worst WASM-vs-reference errors', () => {

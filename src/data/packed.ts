@@ -137,12 +137,6 @@ export class PackedSequence {
       }
     }
     validateLengths(lengths, T, 'fromPadded');
-    for (let b = 0; b < B; b++) {
-      for (let k = b * T * D; k < (b * T + lengths[b]) * D; k++) {
-        const v = x.data[k];
-        if (!Number.isFinite(v)) checkFinite(v, b, Math.floor((k - b * T * D) / D), (k - b * T * D) % D, 'fromPadded');
-      }
-    }
     const sortedIndices = sortByLength(lengths);
     const layout = new PackedSequence(new Tensor(new Float32Array(0), [0, D]), lengths, sortedIndices);
     // rowsFrom[r]: padded row (b * T + t) of packed row r.
@@ -150,7 +144,26 @@ export class PackedSequence {
     const N = rowsFrom.length;
     const out = alloc(N * D);
     const xd = x.data;
-    for (let r = 0; r < N; r++) copyRow(out, r * D, xd, rowsFrom[r] * D, D);
+    // The packed rows are exactly the real steps: check them while copying (v − v is 0 unless
+    // v is NaN or ±Infinity), and name the first bad value in sample order only if there is one.
+    let finite = 0;
+    for (let r = 0; r < N; r++) {
+      const src = rowsFrom[r] * D;
+      const dst = r * D;
+      for (let f = 0; f < D; f++) {
+        const v = xd[src + f];
+        finite += v - v;
+        out[dst + f] = v;
+      }
+    }
+    if (finite !== 0) {
+      for (let b = 0; b < B; b++) {
+        for (let k = b * T * D; k < (b * T + lengths[b]) * D; k++) {
+          const v = xd[k];
+          if (!Number.isFinite(v)) checkFinite(v, b, Math.floor((k - b * T * D) / D), (k - b * T * D) % D, 'fromPadded');
+        }
+      }
+    }
     const data = new Tensor(out, [N, D]);
     record('pack', [x], [data], ([dy], [dx]) => {
       if (!dy || !dx) return;

@@ -18,6 +18,8 @@ import {
   directionBackward, directionForward,
   type BackwardBuffers, type DirectionDims, type DirectionWeightsData, type ForwardBuffers,
 } from './direction.ts';
+import * as reference from './gemm.ts';
+import * as fast from './wasm/gemm.ts';
 import { backwardKept, backwardKeptPair, forwardKept, forwardKeptPair, KeptCache } from './wasm/direction.ts';
 import { availableThreads as hardwareThreads, setWasmThreads, wasmThreads } from './wasm/engines.ts';
 import { loadWasm, wasmAvailable } from './wasm/module.ts';
@@ -54,12 +56,41 @@ export interface Backend {
   pairForward?(cell: CellKernel, w: readonly DirectionWeightsData[], b: readonly ForwardBuffers[], d: readonly DirectionDims[], keep: boolean): (Saved | null)[];
   /** Optional: the backward of pairForward. */
   pairBackward?(cell: CellKernel, w: readonly DirectionWeightsData[], b: readonly BackwardBuffers[], d: readonly DirectionDims[], saved: readonly (Saved | null)[]): void;
+  /** Optional: the matrix products of the other ops (default: the reference kernels). */
+  readonly products?: Products;
 }
 
 export type BackendName = 'js' | 'wasm';
 
+/** The matrix products the ops use (Linear, matmul, attention): kernels/gemm.ts's signatures. */
+export interface Products {
+  gemmNN: typeof reference.gemmNN;
+  gemmNT: typeof reference.gemmNT;
+  gemmTN: typeof reference.gemmTN;
+}
+
+const referenceProducts: Products = { gemmNN: reference.gemmNN, gemmNT: reference.gemmNT, gemmTN: reference.gemmTN };
+
+/**
+ * Products with at least this many multiply-adds go to WebAssembly: below it, copying the
+ * operands into linear memory costs more than the reference loops (measured crossover ≈ 1–4k;
+ * at 32³ the twins are 10–30× faster, at 1920×1000×256 15–50×).
+ */
+export const WASM_MIN_MACS = 2048;
+
+function bySize(slow: Products['gemmNN'], quick: Products['gemmNN']): Products['gemmNN'] {
+  return (out, a, b, d, outOff = 0, aOff = 0, bOff = 0) => (d.M * d.N * d.K >= WASM_MIN_MACS ? quick : slow)(out, a, b, d, outOff, aOff, bOff);
+}
+
+const wasmProducts: Products = {
+  gemmNN: bySize(reference.gemmNN, fast.gemmNN),
+  gemmNT: bySize(reference.gemmNT, fast.gemmNT),
+  gemmTN: bySize(reference.gemmTN, fast.gemmTN),
+};
+
 export const jsBackend: Backend = {
   name: 'js',
+  products: referenceProducts,
   cacheBuffers: (cell) => ['xg', 'hg', 'hPrev', 'h', ...(cell.hasCell ? (['cPrev', 'c'] as const) : []), ...(cell.cached > 0 ? (['act'] as const) : [])],
   scratchBuffers: (cell) => ['dhIn', 'dGx', ...(cell.splitGrads ? (['dGh'] as const) : [])],
   directionForward(cell, w, b, d) {
@@ -73,6 +104,7 @@ export const jsBackend: Backend = {
 
 export const wasmBackend: Backend = {
   name: 'wasm',
+  products: wasmProducts,
   cacheBuffers: () => ['h'],
   scratchBuffers: () => [],
   directionForward(cell, w, b, d, keep = false) {
@@ -105,6 +137,11 @@ let chosen = false;
 export function backend(): Backend {
   if (!current) current = wasmAvailable() ? wasmBackend : jsBackend;
   return current;
+}
+
+/** The matrix products of the backend in use. */
+export function products(): Products {
+  return backend().products ?? referenceProducts;
 }
 
 /**

@@ -3,7 +3,8 @@
  * Legend: x [..., I], W [O, I] (PyTorch row layout), b [O], y [..., O].
  * Initialisation as PyTorch: W, b ~ U(−1/√I, 1/√I).
  */
-import { fillRows, gemmNN, gemmNT, gemmTN, sumRows } from '../kernels/gemm.ts';
+import { products } from '../kernels/backend.ts';
+import { fillRows, sumRows } from '../kernels/gemm.ts';
 import { alloc } from '../tensor/alloc.ts';
 import { uniform } from '../tensor/create.ts';
 import { defaultRng, Rng } from '../tensor/rng.ts';
@@ -19,6 +20,7 @@ export function linear(x: Tensor, W: Tensor, b: Tensor | null): Tensor {
   }
   const M = x.size / I;
   const out = alloc(M * O);
+  const { gemmNN, gemmNT, gemmTN } = products();
   fillRows(out, b ? b.data : null, M, O);
   gemmNT(out, x.data, W.data, { M, N: O, K: I });
   const y = new Tensor(out, [...x.shape.slice(0, -1), O]);

@@ -2,7 +2,7 @@
  * matmul: [M, K]·[K, N], [..., M, K]·[K, N] (leading dims flattened), and batched
  * [Bt, M, K]·[Bt, K, N]. Backward: dA = dC·Bᵀ, dB = Aᵀ·dC.
  */
-import { gemmNN, gemmNT, gemmTN } from '../kernels/gemm.ts';
+import { products } from '../kernels/backend.ts';
 import { alloc } from './alloc.ts';
 import { Tensor, record, shapeStr } from './tensor.ts';
 
@@ -13,6 +13,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const K = a.shape[a.ndim - 1];
   const M = a.shape[a.ndim - 2];
   const N = b.shape[b.ndim - 1];
+  const { gemmNN, gemmNT, gemmTN } = products();
   if (b.shape[b.ndim - 2] !== K) {
     throw new Error(`matmul: inner dimensions differ: ${shapeStr(a.shape)} · ${shapeStr(b.shape)}`);
   }

@@ -79,6 +79,14 @@ function reduceSum(x: Tensor, axes: number | number[] | undefined, keepDim: bool
   const y = new Tensor(out, shape);
   record(name, [x], [y], ([dy], [dx]) => {
     if (!dy || !dx) return;
+    if (inner === 1) {
+      for (let o = 0; o < outer; o++) {
+        const g = dy[o] * scale;
+        const end = (o + 1) * n;
+        for (let k = o * n; k < end; k++) dx[k] += g;
+      }
+      return;
+    }
     for (let o = 0; o < outer; o++) {
       for (let j = 0; j < n; j++) {
         const dst = (o * n + j) * inner;
