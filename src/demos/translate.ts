@@ -26,20 +26,20 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EOS, UNK, Vocabulary } from '../data/vocab.ts';
+import { UNK, Vocabulary } from '../data/vocab.ts';
 import type { JsonValue } from '../io/json.ts';
-import { corpusBleu } from '../metrics/bleu.ts';
-import { corpusChrf } from '../metrics/chrf.ts';
 import { barChart } from '../report/bar-chart.ts';
-import { attentionChart } from '../report/heatmap.ts';
 import { writeReport } from '../report/html.ts';
 import { lineChart } from '../report/line-chart.ts';
 import { trainingReport } from '../report/training.ts';
 import type { DecodeStrategy, Hypothesis } from '../seq2seq/decoding.ts';
 import { Seq2Seq } from '../seq2seq/model.ts';
+import {
+  attentionHeatmap, decodeTarget, groupSharing, mostCommonText, nearestByTrigrams, readParallelText, referencesBySource, scoreTranslations,
+  splitGroups, translateAll,
+} from '../seq2seq/parallel-text.ts';
 import type { DecoderAttentionSpec } from '../seq2seq/spec.ts';
 import { saveSeq2Seq, trainSeq2Seq, type ParallelData, type Seq2SeqHistory } from '../seq2seq/train.ts';
-import { Rng } from '../tensor/rng.ts';
 import {
   Printer, dataPath, epochsOf, lossCurve, reportFile, secondsSince,
   type DemoOptions, type DemoResult,
@@ -130,35 +130,13 @@ export interface TranslateOptions extends DemoOptions {
  * @example const pairs = readTatoeba(); pairs[0]; // { en: 'Go.', ko: '가.' }
  */
 export function readTatoeba(path = dataPath('tatoeba_kor_eng/kor.txt')): SentencePair[] {
-  const pairs: SentencePair[] = [];
-  readFileSync(path, 'utf8').split('\n').forEach((line, i) => {
-    if (line.trim() === '') return;
-    const cols = line.split('\t');
-    if (cols.length < 2) throw new Error(`translate: ${path} line ${i + 1} has ${cols.length} tab-separated columns, expected english, korean, attribution`);
-    pairs.push({ en: cols[0].normalize('NFC').trim(), ko: cols[1].normalize('NFC').trim() });
-  });
-  return pairs;
+  const { pairs } = readParallelText(readFileSync(path, 'utf8'), { source: 1, target: 2, name: path });
+  return pairs.map((p) => ({ en: p.source, ko: p.target }));
 }
 
-/** Group id of every pair: pairs sharing an English or a Korean sentence are one group (union–find). */
+/** Group id of every pair: pairs sharing an English or a Korean sentence are one group. */
 export function groupPairs(pairs: readonly SentencePair[]): Int32Array {
-  const parent = Int32Array.from(pairs, (_, i) => i);
-  const find = (i: number): number => {
-    while (parent[i] !== i) {
-      parent[i] = parent[parent[i]];
-      i = parent[i];
-    }
-    return i;
-  };
-  const first = new Map<string, number>();
-  pairs.forEach((p, i) => {
-    for (const key of [`en\t${p.en}`, `ko\t${p.ko}`]) {
-      const j = first.get(key);
-      if (j === undefined) first.set(key, i);
-      else parent[find(i)] = find(j);
-    }
-  });
-  return Int32Array.from(pairs, (_, i) => find(i));
+  return groupSharing(pairs.map((p) => [p.en, p.ko]));
 }
 
 /**
@@ -166,79 +144,8 @@ export function groupPairs(pairs: readonly SentencePair[]): Int32Array {
  * test until it holds `fraction` of the pairs, then validation likewise, the rest to training.
  */
 export function splitByGroup(groups: Int32Array, seed: number, fraction = 0.05): [number[], number[], number[]] {
-  const members = new Map<number, number[]>();
-  groups.forEach((g, i) => {
-    const list = members.get(g);
-    if (list === undefined) members.set(g, [i]);
-    else list.push(i);
-  });
-  const order = new Rng(seed).shuffle([...members.keys()].sort((a, b) => a - b));
-  const want = Math.round(groups.length * fraction);
-  const test: number[] = [];
-  const val: number[] = [];
-  const train: number[] = [];
-  for (const g of order) {
-    const m = members.get(g) as number[];
-    if (test.length < want) test.push(...m);
-    else if (val.length < want) val.push(...m);
-    else train.push(...m);
-  }
-  return [train, val, test];
-}
-
-/** Character trigrams of a text, padded with a space at both ends. */
-function trigrams(text: string): Set<string> {
-  const c = Array.from(` ${text.toLowerCase()} `);
-  const out = new Set<string>();
-  for (let i = 0; i + 3 <= c.length; i++) out.add(c.slice(i, i + 3).join(''));
-  return out;
-}
-
-/** For each query, the index of the training source sharing the most trigrams (Dice, first on ties). */
-function retrieve(queries: readonly string[], sources: readonly string[]): number[] {
-  const grams = sources.map(trigrams);
-  const index = new Map<string, number[]>();
-  grams.forEach((g, j) => {
-    for (const t of g) {
-      const list = index.get(t);
-      if (list === undefined) index.set(t, [j]);
-      else list.push(j);
-    }
-  });
-  const shared = new Int32Array(sources.length);
-  return queries.map((q) => {
-    const qg = trigrams(q);
-    shared.fill(0);
-    for (const t of qg) for (const j of index.get(t) ?? []) shared[j]++;
-    let best = 0;
-    let bestScore = -1;
-    for (let j = 0; j < sources.length; j++) {
-      const dice = (2 * shared[j]) / (qg.size + grams[j].size);
-      if (dice > bestScore) {
-        bestScore = dice;
-        best = j;
-      }
-    }
-    return best;
-  });
-}
-
-/** Target text of generated ids: <eos> dropped, <unk> shown as □. */
-function detokenize(vocab: Vocabulary, ids: readonly number[]): string {
-  return ids.map((id) => (id === UNK ? '□' : vocab.decode([id]))).join('');
-}
-
-/** Decode sources in batches of 64. */
-function translateAll(model: Seq2Seq, src: readonly (readonly number[])[], strategy: DecodeStrategy, maxLength: number): Hypothesis[] {
-  const out: Hypothesis[] = [];
-  for (let s = 0; s < src.length; s += 64) out.push(...model.translate(src.slice(s, s + 64), { strategy, maxLength }));
-  return out;
-}
-
-/** Reference streams for sacreBLEU-style scoring: stream k holds each sentence's k-th reference or ''. */
-function referenceStreams(refs: readonly (readonly string[])[]): string[][] {
-  const K = Math.max(...refs.map((r) => r.length));
-  return Array.from({ length: K }, (_, k) => refs.map((r) => r[k] ?? ''));
+  const s = splitGroups(groups, seed, { validation: fraction, test: fraction });
+  return [s.train, s.validation, s.test];
 }
 
 /** A JSON copy of plain data (a vocabulary's toJSON). */
@@ -249,10 +156,6 @@ function asJson(value: unknown): JsonValue {
 /** +1.23 or −1.23 (chrF points). */
 function signed(v: number): string {
   return `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(2)}`;
-}
-
-function label(token: string): string {
-  return token === ' ' ? '␣' : token;
 }
 
 /**
@@ -285,16 +188,7 @@ export async function run(options: TranslateOptions = {}): Promise<TranslateResu
   const train = encode(trainIdx);
   const validation = encode(valIdx);
   // Test: each distinct source once, with all its translations in the test split.
-  const refsBySource = new Map<string, string[]>();
-  for (const i of testIdx) {
-    const s = sourceOf(pairs[i]);
-    const list = refsBySource.get(s);
-    if (list === undefined) refsBySource.set(s, [targetOf(pairs[i])]);
-    else list.push(targetOf(pairs[i]));
-  }
-  const testSources = [...refsBySource.keys()];
-  const testRefs = testSources.map((s) => refsBySource.get(s) as string[]);
-  const refStreams = referenceStreams(testRefs);
+  const { sources: testSources, references: testRefs } = referencesBySource(testIdx.map((i) => ({ source: sourceOf(pairs[i]), target: targetOf(pairs[i]) })));
   const testSrc = testSources.map((s) => srcVocab.encode(s));
   const unkShare = train.tgt.reduce((a, t) => a + t.filter((id) => id === UNK).length, 0) / train.tgt.reduce((a, t) => a + t.length - 2, 0);
 
@@ -303,15 +197,10 @@ export async function run(options: TranslateOptions = {}): Promise<TranslateResu
   out.line(`  characters: source ${srcVocab.size - 4}, target ${tgtVocab.size - 4} kept (${(unkShare * 100).toFixed(2)}% of training target characters become <unk>)`);
 
   // ---- Baselines.
-  const counts = new Map<string, number>();
-  for (const i of trainIdx) counts.set(targetOf(pairs[i]), (counts.get(targetOf(pairs[i])) ?? 0) + 1);
-  const mostCommon = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0][0];
+  const mostCommon = mostCommonText(trainIdx.map((i) => targetOf(pairs[i])));
   const trainSources = trainIdx.map((i) => sourceOf(pairs[i]));
-  const retrieved = retrieve(testSources, trainSources).map((j) => targetOf(pairs[trainIdx[j]]));
-  const score = (hyps: readonly string[]): { bleu: number; chrf: number } => ({
-    bleu: corpusBleu(hyps, refStreams).score,
-    chrf: corpusChrf(hyps, refStreams).score,
-  });
+  const retrieved = nearestByTrigrams(testSources, trainSources).map((j) => targetOf(pairs[trainIdx[j]]));
+  const score = (hyps: readonly string[]): { bleu: number; chrf: number } => scoreTranslations(hyps, testRefs);
   const constant = score(testSources.map(() => mostCommon));
   const retrieval = score(retrieved);
 
@@ -339,7 +228,7 @@ export async function run(options: TranslateOptions = {}): Promise<TranslateResu
   const beam: DecodeStrategy = { kind: 'beam', width: cfg.beamWidth, lengthPenalty: 1 };
   const decodeWith = (model: Seq2Seq, strategy: DecodeStrategy): { hyps: Hypothesis[]; texts: string[] } => {
     const hyps = translateAll(model, testSrc, strategy, cfg.maxLength);
-    return { hyps, texts: hyps.map((h) => detokenize(tgtVocab, h.ids.filter((id) => id !== EOS))) };
+    return { hyps, texts: hyps.map((h) => decodeTarget(tgtVocab, h.ids)) };
   };
   const outputs = {
     attGreedy: decodeWith(att.model, { kind: 'greedy' }),
@@ -370,13 +259,8 @@ export async function run(options: TranslateOptions = {}): Promise<TranslateResu
     .filter((e) => e.len >= 8 && e.len <= 30)
     .slice(0, 3)
     .map((e) => e.k);
-  const heatmaps = mapIdx.map((k) => {
-    const h = outputs.attBeam.hyps[k];
-    const srcTokens = srcVocab.tokenize(testSources[k]).map(label);
-    const weights = (h.attention ?? []).map((row) => row.slice(0, srcTokens.length));
-    const tgtTokens = h.ids.map((id) => (id === EOS ? '<eos>' : id === UNK ? '□' : label(tgtVocab.tokenOf(id))));
-    return attentionChart(weights, { sourceTokens: srcTokens, targetTokens: tgtTokens, title: `${testSources[k]} → ${outputs.attBeam.texts[k]}` });
-  });
+  const heatmaps = mapIdx.map((k) =>
+    attentionHeatmap(outputs.attBeam.hyps[k], testSources[k], srcVocab, tgtVocab, `${testSources[k]} → ${outputs.attBeam.texts[k]}`));
 
   const tps = (h: Seq2SeqHistory): number => h.epochs.reduce((a, e) => a + e.tokens, 0) / h.epochs.reduce((a, e) => a + e.tokens / e.tokensPerSecond, 0);
   const result: TranslateResult = {
