@@ -23,7 +23,7 @@ import { concat, reshape, slice, stack } from '../tensor/shape.ts';
 import { defaultRng, Rng } from '../tensor/rng.ts';
 import { Tensor, shapeStr } from '../tensor/tensor.ts';
 import { uniform } from '../tensor/create.ts';
-import { recurrentDirection, singleStepLayout, type DirectionWeights } from './bptt.ts';
+import { recurrentBidirectional, recurrentDirection, singleStepLayout, type DirectionWeights } from './bptt.ts';
 import { Module } from './module.ts';
 
 export interface RecurrentOptions {
@@ -143,15 +143,16 @@ export abstract class RecurrentLayer extends Module {
     const cs: Tensor[] = [];
     for (let l = 0; l < this.numLayers; l++) {
       if (l > 0 && this.dropoutP > 0 && this.training) input = dropout(input, this.dropoutP, true, this.rng);
-      const outs: Tensor[] = [];
-      for (let d = 0; d < dirs; d++) {
-        const k = l * dirs + d;
-        const r = recurrentDirection(this.cell, input, packed, this.weights[l][d], stateAt(h0, k), stateAt(c0, k), d === 1);
-        outs.push(r.out);
+      const k = l * dirs;
+      // Both directions of a bidirectional layer as one node: side by side when threads allow.
+      const results = dirs === 1
+        ? [recurrentDirection(this.cell, input, packed, this.weights[l][0], stateAt(h0, k), stateAt(c0, k), false)]
+        : recurrentBidirectional(this.cell, input, packed, [this.weights[l][0], this.weights[l][1]], [stateAt(h0, k), stateAt(h0, k + 1)], [stateAt(c0, k), stateAt(c0, k + 1)]);
+      for (const r of results) {
         hs.push(r.hN);
         if (r.cN) cs.push(r.cN);
       }
-      input = dirs === 1 ? outs[0] : concat(outs, 1);
+      input = dirs === 1 ? results[0].out : concat(results.map((r) => r.out), 1);
     }
     const outPacked = packed.withData(input);
     const h = stack(hs, 0);
