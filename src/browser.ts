@@ -96,6 +96,7 @@ export {
   accuracy, macroF1, mae, rmse, mape, perplexity, confusionMatrix,
   createLrSchedule, splitDataset,
   type FitOptions, type FitCallbacks, type StepInfo, type BatchSource, type CheckpointConfig,
+  type Trainable, type LossHook, type LossContext, type BatchLoss, type EpochInfo,
   type History, type EpochRecord, type StopReason, type MetricName, type MetricValues, type Evaluation,
   type LrScheduleConfig, type EarlyStoppingConfig, type Monitor, type ProgressMode, type ProgressOutput,
 } from './train/index.ts';

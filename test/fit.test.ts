@@ -3,7 +3,8 @@
  * PyTorch's StepLR / CosineAnnealingLR / ReduceLROnPlateau worked by hand, early stopping, the
  * NaN stop (the last good weights kept, no checkpoint from bad ones), exact reproducibility,
  * bit-exact resume from a checkpoint (at an epoch boundary and mid-epoch), progress output on a
- * terminal and in a log, option errors.
+ * terminal and in a log, option errors; the `loss` option training a model that is not a preset
+ * (to the exact line behind its data, and resuming bit for bit).
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -15,8 +16,12 @@ import { after, describe, test } from 'node:test';
 import { ArrayDataset } from '../src/data/dataset.ts';
 import { DataLoader } from '../src/data/loader.ts';
 import { loadCheckpoint } from '../src/io/checkpoint.ts';
+import { Linear } from '../src/layers/linear.ts';
+import { Module } from '../src/layers/module.ts';
+import { mseLoss } from '../src/losses/index.ts';
 import { buildModel, type ModelSpecInput, type SequenceModel } from '../src/models/index.ts';
-import { Rng } from '../src/tensor/rng.ts';
+import { Rng, type RngState } from '../src/tensor/rng.ts';
+import { Tensor } from '../src/tensor/tensor.ts';
 import {
   EarlyStopping,
   ProgressReporter,
@@ -32,8 +37,12 @@ import {
   perplexity,
   rmse,
   splitDataset,
+  type BatchSource,
+  type EpochRecord,
   type FitOptions,
   type History,
+  type LossContext,
+  type LossHook,
 } from '../src/train/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'recur-fit-'));
@@ -137,7 +146,7 @@ function reproducible(h: History): unknown {
   return { ...h, epochs: h.epochs.map(({ seconds: _s, ...rest }) => rest) };
 }
 
-function weightsOf(m: SequenceModel): Record<string, Float32Array> {
+function weightsOf(m: Module): Record<string, Float32Array> {
   return Object.fromEntries(m.namedParameters().map(([n, t]) => [n, t.data.slice()]));
 }
 
@@ -389,5 +398,153 @@ describe('progress output', () => {
     await fit(model, train, { epochs: 1, output: { write: (s: string) => (text += s), isTTY: true } });
     assert.match(text, /^\repoch 1\/1 \[#+-*\] +\d\/6  ETA \d+:\d\d  loss \d\.\d{4}  accuracy/);
     assert.ok(text.endsWith('\n') && existsSync(dir));
+  });
+});
+
+describe('the loss option: any model, any batches', () => {
+  // A model that is not a preset, y = w·x + b, on batches that are not a DataLoader's.
+  class Line extends Module {
+    readonly spec = { kind: 'line', inputs: 2 };
+    readonly lin: Linear;
+    constructor() {
+      super();
+      this.lin = this.registerModule('lin', new Linear({ inFeatures: 2, outFeatures: 1, seed: 3 }));
+    }
+  }
+  /** x [B, 2], y [B, 1]. */
+  interface XY {
+    x: Tensor;
+    y: Tensor;
+  }
+  /** n points on y = 3 x0 − 2 x1 + 0.5 exactly, x uniform in [−1, 1]². */
+  function linePoints(n: number, seed: number): { x: number[][]; y: number[] } {
+    const rng = new Rng(seed);
+    const x = Array.from({ length: n }, () => [rng.uniformRange(-1, 1), rng.uniformRange(-1, 1)]);
+    return { x, y: x.map(([a, b]) => 3 * a - 2 * b + 0.5) };
+  }
+  /** Batches of 16 points, reshuffled every epoch by a generator whose state fit saves. */
+  class Points implements BatchSource<XY> {
+    private readonly rng: Rng;
+    constructor(private readonly pts: { x: number[][]; y: number[] }, seed: number | null) {
+      this.rng = new Rng(seed ?? 0);
+      this.shuffle = seed !== null;
+    }
+    private readonly shuffle: boolean;
+    get numBatches(): number {
+      return Math.ceil(this.pts.y.length / 16);
+    }
+    *[Symbol.iterator](): Iterator<XY> {
+      const order = Array.from(this.pts.y, (_, i) => i);
+      if (this.shuffle) this.rng.shuffle(order);
+      for (let s = 0; s < order.length; s += 16) {
+        const rows = order.slice(s, s + 16);
+        yield {
+          x: new Tensor(Float32Array.from(rows.flatMap((i) => this.pts.x[i])), [rows.length, 2]),
+          y: new Tensor(Float32Array.from(rows, (i) => this.pts.y[i]), [rows.length, 1]),
+        };
+      }
+    }
+    getState(): RngState {
+      return this.rng.getState();
+    }
+    setState(state: unknown): void {
+      this.rng.setState(state as RngState);
+    }
+  }
+  const trainPts = linePoints(64, 11);
+  const valPts = linePoints(24, 12);
+
+  test('SGD through the loss option recovers the line exactly; validation runs the same loss in evaluation mode', async () => {
+    const model = new Line();
+    const seen: LossContext[] = [];
+    const h = await fit(model, new Points(trainPts, 1), {
+      epochs: 25, optimizer: { kind: 'sgd', lr: 0.3 }, validation: new Points(valPts, null), progress: 'none',
+      loss: (b, at) => {
+        seen.push({ ...at, training: at.training && model.training });
+        return { loss: mseLoss(model.lin.forward(b.x), b.y), rows: b.y.shape[0] };
+      },
+    });
+    assert.equal(h.stepLosses.length, 25 * 4);
+    const [w0, w1] = model.lin.weight.data;
+    const b = (model.lin.bias as Tensor).data[0];
+    near(w0, 3, 1e-4, 'w0');
+    near(w1, -2, 1e-4, 'w1');
+    near(b, 0.5, 1e-4, 'b');
+    const last = h.epochs[24];
+    assert.ok(h.epochs[0].loss > 0.1 && last.loss < 1e-8, `training loss ${h.epochs[0].loss} → ${last.loss}`);
+    assert.ok(last.valLoss !== null && last.valLoss < 1e-8, `validation loss ${last.valLoss}`);
+    // Training steps see their 0-based step index, in training mode; validation (2 batches) in evaluation mode.
+    const train = seen.filter((c) => c.training);
+    assert.deepEqual(train.map((c) => c.step), Array.from({ length: 100 }, (_, i) => i));
+    const val = seen.filter((c) => !c.training);
+    assert.equal(val.length, 25 * 2);
+    assert.deepEqual(val.slice(0, 2).map((c) => [c.epoch, c.step]), [[1, 4], [1, 4]]);
+  });
+
+  // Jittered inputs from a generator of the loss's own: an exact resume needs its state.
+  type JitterRecord = EpochRecord & { rows: number; firstStep: number };
+  const jitterRun = (model: Line, jitter: Rng): FitOptions<XY, JitterRecord> & { loss: LossHook<XY> } => ({
+    epochs: 3, optimizer: { kind: 'adam', lr: 0.05 }, validation: new Points(valPts, null), progress: 'none',
+    loss: (b, at) => {
+      let x = b.x;
+      if (at.training) x = new Tensor(b.x.data.map((v) => v + 0.05 * jitter.normal()), b.x.shape);
+      return { loss: mseLoss(model.lin.forward(x), b.y), rows: b.y.shape[0] };
+    },
+    rngs: { jitter },
+    record: (base, e) => ({ ...base, rows: e.rows, firstStep: e.firstStep }),
+  });
+
+  test('resume through the loss option reproduces the uninterrupted run bit for bit, its generator included', async () => {
+    const straight = new Line();
+    const ref = await fit(straight, new Points(trainPts, 1), jitterRun(straight, new Rng(5)));
+    assert.deepEqual(ref.epochs.map((e) => [e.rows, e.firstStep]), [[64, 0], [64, 4], [64, 8]]);
+
+    const path = join(dir, 'loss-option.recur');
+    const ctl = new AbortController();
+    const a = new Line();
+    const first = await fit(a, new Points(trainPts, 1), {
+      ...jitterRun(a, new Rng(5)), checkpoint: { path }, signal: ctl.signal,
+      callbacks: { onStep: ({ step }) => (step === 6 ? ctl.abort() : undefined) },
+    });
+    assert.equal(first.stopReason, 'aborted');
+    assert.equal(first.stepLosses.length, 6);
+
+    const b = new Line();
+    const resumed = await fit(b, new Points(trainPts, 1), { ...jitterRun(b, new Rng(5)), resumeFrom: path });
+    assert.deepEqual(reproducible(resumed), reproducible(ref));
+    assert.deepEqual(weightsOf(b), weightsOf(straight));
+
+    // Without its generator in `rngs` the jitter starts afresh, and the run is another one.
+    const c = new Line();
+    const { rngs: _r, ...withoutRngs } = jitterRun(c, new Rng(5));
+    const other = await fit(c, new Points(trainPts, 1), { ...withoutRngs, resumeFrom: path });
+    assert.deepEqual(other.stepLosses.slice(0, 6), ref.stepLosses.slice(0, 6));
+    assert.notDeepEqual(other.stepLosses.slice(6), ref.stepLosses.slice(6));
+  });
+
+  test('the summary option writes the epoch line; an abort in an epoch\'s last step finishes that epoch', async () => {
+    const model = new Line();
+    const ctl = new AbortController();
+    let text = '';
+    const path = join(dir, 'last-step.recur');
+    const h = await fit(model, new Points(trainPts, 1), {
+      ...jitterRun(model, new Rng(5)), checkpoint: { path }, signal: ctl.signal, progress: 'lines', output: { write: (t: string) => (text += t) },
+      summary: (r) => `epoch ${r.epoch}: ${r.rows} rows from step ${r.firstStep}, val ${r.valLoss?.toFixed(2)}`,
+      callbacks: { onStep: ({ step }) => (step === 4 ? ctl.abort() : undefined) },
+    });
+    assert.equal(h.stopReason, 'aborted');
+    assert.equal(h.epochs.length, 1);
+    assert.match(text, /^epoch 1: 64 rows from step 0, val \d+\.\d\d\nstopped at epoch 2, step 4; checkpoint saved to .*\n$/);
+    const training = loadCheckpoint(path).training as { epochsDone: number; stepInEpoch: number };
+    assert.deepEqual([training.epochsDone, training.stepInEpoch], [1, 0]);
+  });
+
+  test('what the loss option cannot do is an error that says so', async () => {
+    const model = new Line();
+    const loss = (b: XY): { loss: Tensor; rows: number } => ({ loss: mseLoss(model.lin.forward(b.x), b.y), rows: b.y.shape[0] });
+    await assert.rejects(fit(model as never, new Points(trainPts, 1) as never, { epochs: 1, progress: 'none' }), /the model is not a preset \(buildModel\); pass the option loss/);
+    await assert.rejects(fit(model, new Points(trainPts, 1), { epochs: 1, loss, metrics: ['accuracy'] }), /metric 'accuracy' needs a preset's predictions/);
+    const { train } = setup();
+    await assert.rejects(fit(buildModel(SPEC), train, { epochs: 1, validation: { split: 0.2 }, loss: () => ({ loss: new Tensor(new Float32Array(1), []), rows: 1 }) }), /validation \{ split \} goes with the presets' loss/);
   });
 });

@@ -1,15 +1,17 @@
 /**
- * Loss and metrics over a whole pass of batches, accumulated batch by batch.
+ * Loss and metrics over a whole pass of batches, accumulated batch by batch, and the loss of one
+ * batch (`BatchLoss`) as fit and evaluate read it.
  *
  * The pass loss is the mean over every output row of the dataset: Σ_b loss_b · rows_b / Σ_b rows_b,
  * rows_b = B for sequence → one models and N (real steps) for per-step ones, so batches of
  * different sizes weigh what they hold. Metrics come from running statistics (metrics.ts).
  */
 import { PackedSequence } from '../data/packed.ts';
+import type { Module } from '../layers/module.ts';
 import { lossFor, predictionKind, defaultMetrics, type ModelOutput, type PredictionKind, type Targets } from '../models/build.ts';
 import type { SequenceModel } from '../models/sequence-model.ts';
 import { argmax } from '../models/sampling.ts';
-import { noGrad } from '../tensor/tensor.ts';
+import { noGrad, type Tensor } from '../tensor/tensor.ts';
 import {
   CLASS_METRICS,
   VALUE_METRICS,
@@ -26,6 +28,7 @@ import {
   type MetricName,
   type MetricStats,
 } from './metrics.ts';
+import type { Shown } from './progress.ts';
 
 /** Metric values by name; null where a metric is undefined (e.g. MAPE with all-zero targets). */
 export type MetricValues = Partial<Record<MetricName, number | null>>;
@@ -33,6 +36,18 @@ export type MetricValues = Partial<Record<MetricName, number | null>>;
 /** A batch as `fit` and `evaluate` read it (a DataLoader's Batch has these fields). */
 export interface TrainBatch extends Targets {
   readonly x: PackedSequence;
+}
+
+/** The loss of one batch: what a preset computes, or fit's `loss` option for any model. */
+export interface BatchLoss {
+  /** Scalar mean loss over the batch's rows; on the tape in a training step. */
+  loss: Tensor;
+  /** Rows the mean is over (samples, real steps, target tokens): a pass weighs its batches by them. */
+  rows: number;
+  /** Adds the batch's predictions to metric statistics (the presets' metrics; perplexity needs none). */
+  tally?(stats: MetricStats): void;
+  /** Values shown after the loss on the progress bar during training. */
+  show?: readonly Shown[];
 }
 
 /** Running totals of one pass, as plain data. */
@@ -57,11 +72,15 @@ export function addBatch(t: PassTotals, output: ModelOutput, targets: Targets, l
   const rows = outputRows(output);
   t.lossSum += loss * rows;
   t.rows += rows;
-  const s = t.stats;
-  if (s === null) return;
+  if (t.stats !== null) addPredictions(t.stats, output, targets);
+}
+
+/** Add a batch's predictions against its targets to metric statistics. */
+function addPredictions(s: MetricStats, output: ModelOutput, targets: Targets): void {
   const out = output instanceof PackedSequence ? output.data : output;
   const actual = output instanceof PackedSequence ? targets.yPerStep?.data : targets.y;
   if (actual === undefined || actual === null) return; // the loss has already said what is missing
+  const rows = outputRows(output);
   if (s.kind === 'classes') {
     const C = out.shape[1];
     const predicted = new Int32Array(rows);
@@ -69,6 +88,33 @@ export function addBatch(t: PassTotals, output: ModelOutput, targets: Targets, l
     addClasses(s, predicted, actual.data);
   } else {
     addValues(s, out.data, actual.data);
+  }
+}
+
+/** A preset's loss of a batch: its forward, its loss (`lossFor(spec)`) and its predictions for metrics. */
+export function presetLoss(model: SequenceModel): (batch: TrainBatch) => BatchLoss {
+  const lossFn = lossFor(model.spec);
+  return (batch) => {
+    const output = model.forward(batch.x);
+    return { loss: lossFn(output, batch), rows: outputRows(output), tally: (stats) => addPredictions(stats, output, batch) };
+  };
+}
+
+/** Add every batch's loss (and predictions) to `totals`, in evaluation mode and without the tape. */
+export function lossPass<B>(model: Module, batches: Iterable<B>, lossOf: (batch: B) => BatchLoss, totals: PassTotals): void {
+  const wasTraining = model.training;
+  model.eval();
+  try {
+    noGrad(() => {
+      for (const batch of batches) {
+        const r = lossOf(batch);
+        totals.lossSum += r.loss.item() * r.rows;
+        totals.rows += r.rows;
+        if (totals.stats !== null) r.tally?.(totals.stats);
+      }
+    });
+  } finally {
+    model.train(wasTraining);
   }
 }
 
@@ -125,19 +171,7 @@ export function evaluate(model: SequenceModel, batches: Iterable<TrainBatch>, op
   const kind = predictionKind(model.spec);
   checkMetrics(names, kind, model.spec.task);
   const totals = emptyTotals(kind, true);
-  const lossFn = lossFor(model.spec);
-  const wasTraining = model.training;
-  model.eval();
-  try {
-    noGrad(() => {
-      for (const batch of batches) {
-        const output = model.forward(batch.x);
-        addBatch(totals, output, batch, lossFn(output, batch).item());
-      }
-    });
-  } finally {
-    model.train(wasTraining);
-  }
+  lossPass(model, batches, presetLoss(model), totals);
   if (totals.rows === 0) throw new Error('evaluate: the batches were empty');
   return { loss: meanLoss(totals), metrics: metricValues(totals, names), rows: totals.rows };
 }

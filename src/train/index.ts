@@ -2,8 +2,9 @@
 export {
   fit, TrainingDivergedError,
   type FitOptions, type FitCallbacks, type StepInfo, type BatchSource, type CheckpointConfig,
+  type Trainable, type LossHook, type LossContext, type EpochInfo,
 } from './fit.ts';
-export { evaluate, type Evaluation, type EvaluateOptions, type MetricValues, type TrainBatch } from './evaluate.ts';
+export { evaluate, type Evaluation, type EvaluateOptions, type MetricValues, type TrainBatch, type BatchLoss } from './evaluate.ts';
 export {
   accuracy, macroF1, mae, rmse, mape, perplexity, confusionMatrix, METRIC_NAMES, type MetricName,
 } from './metrics.ts';
@@ -11,4 +12,4 @@ export { createLrSchedule, type LrScheduleConfig, type LrScheduler, type Schedul
 export { EarlyStopping, type EarlyStoppingConfig, type EarlyStoppingState, type Monitor } from './early-stopping.ts';
 export { ProgressReporter, formatNumber, formatDuration, type ProgressMode, type ProgressOutput } from './progress.ts';
 export { splitDataset, splitLoader, SubsetDataset } from './split.ts';
-export type { History, EpochRecord, StopReason, TrainingState } from './state.ts';
+export type { History, EpochRecord, EpochTotals, StopReason, TrainingState } from './state.ts';
