@@ -4,7 +4,8 @@
  * NaN stop (the last good weights kept, no checkpoint from bad ones), exact reproducibility,
  * bit-exact resume from a checkpoint (at an epoch boundary and mid-epoch), progress output on a
  * terminal and in a log, option errors; the `loss` option training a model that is not a preset
- * (to the exact line behind its data, and resuming bit for bit).
+ * (to the exact line behind its data, and resuming bit for bit), and a checkpoint written by
+ * trainSeq2Seq before it ran on fit resuming as the run it was taken from.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -20,6 +21,8 @@ import { Linear } from '../src/layers/linear.ts';
 import { Module } from '../src/layers/module.ts';
 import { mseLoss } from '../src/losses/index.ts';
 import { buildModel, type ModelSpecInput, type SequenceModel } from '../src/models/index.ts';
+import { Seq2Seq } from '../src/seq2seq/model.ts';
+import { loadSeq2Seq, trainSeq2Seq, type ParallelData, type Seq2SeqTrainOptions } from '../src/seq2seq/train.ts';
 import { Rng, type RngState } from '../src/tensor/rng.ts';
 import { Tensor } from '../src/tensor/tensor.ts';
 import {
@@ -546,5 +549,34 @@ describe('the loss option: any model, any batches', () => {
     await assert.rejects(fit(model, new Points(trainPts, 1), { epochs: 1, loss, metrics: ['accuracy'] }), /metric 'accuracy' needs a preset's predictions/);
     const { train } = setup();
     await assert.rejects(fit(buildModel(SPEC), train, { epochs: 1, validation: { split: 0.2 }, loss: () => ({ loss: new Tensor(new Float32Array(1), []), rows: 1 }) }), /validation \{ split \} goes with the presets' loss/);
+  });
+});
+
+describe('older checkpoints', () => {
+  test('a trainSeq2Seq checkpoint in its pre-fit layout resumes as the run it was taken from', async () => {
+    // Written by trainSeq2Seq before it trained through fit (fixtures/training/README.md), with
+    // its run's pairs as data; aborted at step 4 of epoch 2 of these options.
+    const fixture = fileURLToPath(new URL('../fixtures/training/seq2seq-v1-mid-epoch.recur', import.meta.url));
+    const { model: trained, checkpoint: saved } = loadSeq2Seq(fixture);
+    assert.equal((saved.training as { format: string }).format, 'recur-seq2seq');
+    const { train, validation } = saved.data as unknown as { train: ParallelData; validation: ParallelData };
+    const options: Seq2SeqTrainOptions = {
+      epochs: 3, batchSize: 16, seed: 2, optimizer: { kind: 'adam', lr: 1e-2 }, clipGradNorm: 1, validation,
+      teacherForcing: { kind: 'linear', start: 1, end: 0.5, steps: 12 }, progress: 'none',
+    };
+    const model = (): Seq2Seq => new Seq2Seq(trained.spec); // initial weights from the spec's seed
+
+    const straight = await trainSeq2Seq(model(), train, options);
+    const resumed = await trainSeq2Seq(model(), train, { ...options, resumeFrom: fixture });
+    assert.equal(resumed.stopReason, 'completed');
+    assert.equal(resumed.stepLosses.length, 18);
+    assert.deepEqual(resumed.epochs.map((e) => [e.epoch, e.steps, e.tokens, e.teacherForcing]), straight.epochs.map((e) => [e.epoch, e.steps, e.tokens, e.teacherForcing]));
+    assert.deepEqual(straight.epochs.map((e) => e.teacherForcing), [1, 0.75, 0.5]);
+    // Bit for bit with the kernels that wrote the file; a tolerance lets later kernels round differently.
+    resumed.stepLosses.forEach((v, i) => near(v, straight.stepLosses[i], 1e-4, `step ${i + 1} loss`));
+    resumed.epochs.forEach((e, i) => {
+      near(e.loss, straight.epochs[i].loss, 1e-4, `epoch ${i + 1} loss`);
+      near(e.valLoss as number, straight.epochs[i].valLoss as number, 1e-4, `epoch ${i + 1} validation loss`);
+    });
   });
 });

@@ -1,23 +1,23 @@
 /**
- * Training a Seq2Seq on parallel token ids: epochs of seeded, length-bucketed batches (the data
- * pipeline's DataLoader), any optimizer config (Adam by default), gradient-norm clipping, a
- * teacher-forcing schedule, the validation loss after every epoch, one progress line per epoch,
- * and checkpoints that resume exactly.
+ * Training a Seq2Seq on parallel token ids, through fit(): epochs of seeded, length-bucketed batches
+ * (the data pipeline's DataLoader), any optimizer config (Adam by default), gradient-norm clipping,
+ * a teacher-forcing schedule, the validation loss after every epoch, one progress line per epoch,
+ * and checkpoints that resume exactly. This file only says what a batch is and what its loss is;
+ * the loop, checkpoints, resume, abort and the NaN stop are fit's.
  *
- * Per batch: zero grads → teacher-forced unroll with ratio r = teacherForcingRatio(schedule,
- * step) → mean cross entropy over the real target steps → backward → clip → step.
+ * Per batch: teacher-forced unroll with ratio r = teacherForcingRatio(schedule, step) → mean cross
+ * entropy over the real target steps (fit's `loss` option; fit does backward, clip, step).
  * Per epoch: validation loss (teacher forcing 1, evaluation mode, no tape), a line of progress.
  *
  * Legend: P pairs, B batch size, L target length with <bos> and <eos> (L − 1 predicted tokens).
  *   data.src[p]  source ids                 data.tgt[p]  [<bos>, y1, …, yn, <eos>]
  *   loss         nats per predicted target token (over the real steps only)
  *
- * Guarantees, as fit()'s:
+ * Guarantees, fit's:
  * - Reproducible: the model's seed, `seed` (batch order, teacher-forcing draws) fix every number.
- * - Resumable: a checkpoint holds the spec, weights, optimizer state, every generator (the
- *   model's dropout streams, the default one and the teacher-forcing draws as rng.extra
- *   'teacherForcing'), the loader's position (also inside an epoch), the epoch's running totals
- *   and the history, so `resumeFrom` continues bit for bit like the uninterrupted run.
+ * - Resumable: a checkpoint holds what fit saves, the teacher-forcing draws among the generators
+ *   (rng.extra 'teacherForcing'), so `resumeFrom` continues bit for bit like the uninterrupted run,
+ *   also from inside an epoch. Checkpoints written before trainSeq2Seq ran on fit still resume.
  * - Safe: a NaN or infinite loss, gradient or weight stops training with fit's
  *   `TrainingDivergedError`; the model keeps the weights of the last good step.
  * - Interruptible: when `signal` aborts, the step in progress finishes, a checkpoint is written
@@ -25,14 +25,13 @@
  */
 import type { SequenceDataset, Sample } from '../data/dataset.ts';
 import { DataLoader, type LoaderState } from '../data/loader.ts';
-import { captureRng, loadCheckpoint, restoreRng, saveCheckpoint, type Checkpoint } from '../io/checkpoint.ts';
+import { loadCheckpoint, saveCheckpoint, type Checkpoint } from '../io/checkpoint.ts';
 import type { JsonValue } from '../io/json.ts';
-import { clipGradNorm } from '../optim/clip.ts';
-import { createOptimizer, type OptimizerConfig } from '../optim/config.ts';
+import type { OptimizerConfig } from '../optim/config.ts';
 import { Rng } from '../tensor/rng.ts';
-import { noGrad, type Tensor } from '../tensor/tensor.ts';
-import { TrainingDivergedError } from '../train/fit.ts';
-import { ProgressReporter, formatNumber, type ProgressMode, type ProgressOutput } from '../train/progress.ts';
+import { noGrad } from '../tensor/tensor.ts';
+import { runFit, type BatchSource, type FitOptions } from '../train/fit.ts';
+import { formatNumber, type ProgressMode, type ProgressOutput } from '../train/progress.ts';
 import type { EpochRecord, History } from '../train/state.ts';
 import type { TokenIds } from './encoder.ts';
 import { Seq2Seq } from './model.ts';
@@ -112,23 +111,8 @@ export interface Seq2SeqEpochRecord extends EpochRecord {
 }
 
 /** fit()'s history (report helpers read it) with seq2seq epoch records. */
-export interface Seq2SeqHistory extends History {
+export interface Seq2SeqHistory extends History<Seq2SeqEpochRecord> {
   epochs: Seq2SeqEpochRecord[];
-}
-
-/** What a checkpoint's `training` field holds for `trainSeq2Seq`. */
-interface Seq2SeqTrainingState {
-  format: 'recur-seq2seq';
-  version: 1;
-  epochsDone: number;
-  /** Batches done in the unfinished epoch (0 at an epoch boundary). */
-  stepInEpoch: number;
-  globalStep: number;
-  /** The loader's state when saved: inside an epoch, its start and the batches handed out. */
-  loader: LoaderState | null;
-  /** Running totals of the unfinished epoch. */
-  partial: { lossSum: number; tokens: number; trainSeconds: number } | null;
-  history: Seq2SeqHistory;
 }
 
 const OPTION_KEYS = [
@@ -148,6 +132,37 @@ class SourceDataset implements SequenceDataset {
   }
   lengthOf(i: number): number {
     return this.src[i].length;
+  }
+}
+
+/** The pairs of one batch. */
+interface PairBatch {
+  src: TokenIds;
+  tgt: TokenIds;
+}
+
+/** Batches of pairs, in the order (and with the saved state) of a DataLoader over the sources. */
+class PairBatches implements BatchSource<PairBatch> {
+  private readonly loader: DataLoader;
+  constructor(
+    private readonly data: ParallelData,
+    options: { batchSize: number; shuffle?: boolean; seed?: number; bucketByLength?: boolean },
+  ) {
+    this.loader = new DataLoader(new SourceDataset(data.src), options);
+  }
+  get numBatches(): number {
+    return this.loader.numBatches;
+  }
+  *[Symbol.iterator](): Iterator<PairBatch> {
+    for (const { indices } of this.loader) {
+      yield { src: Array.from(indices, (p) => this.data.src[p]), tgt: Array.from(indices, (p) => this.data.tgt[p]) };
+    }
+  }
+  getState(): LoaderState {
+    return this.loader.getState();
+  }
+  setState(state: unknown): void {
+    this.loader.setState(state as LoaderState);
   }
 }
 
@@ -193,10 +208,10 @@ function checkOptions(o: Seq2SeqTrainOptions): void {
   }
 }
 
-/** Predicted target tokens of the pairs `rows` (L − 1 each). */
-function targetTokens(tgt: TokenIds, rows: ArrayLike<number>): number {
+/** Predicted target tokens of the targets (L − 1 each). */
+function targetTokens(tgt: TokenIds): number {
   let n = 0;
-  for (let j = 0; j < rows.length; j++) n += tgt[rows[j]].length - 1;
+  for (const t of tgt) n += t.length - 1;
   return n;
 }
 
@@ -216,7 +231,7 @@ export function seq2seqLoss(model: Seq2Seq, data: ParallelData, batchSize = 64):
       for (let s = 0; s < data.src.length; s += batchSize) {
         const src = data.src.slice(s, s + batchSize);
         const tgt = data.tgt.slice(s, s + batchSize);
-        const n = targetTokens(tgt, Array.from(tgt, (_, j) => j));
+        const n = targetTokens(tgt);
         sum += model.loss(src, tgt).item() * n;
         tokens += n;
       }
@@ -227,39 +242,8 @@ export function seq2seqLoss(model: Seq2Seq, data: ParallelData, batchSize = 64):
   }
 }
 
-function allFinite(params: readonly Tensor[]): boolean {
-  for (const p of params) {
-    const d = p.data;
-    for (let k = 0; k < d.length; k++) if (!Number.isFinite(d[k])) return false;
-  }
-  return true;
-}
-
-let lastYield = 0;
-/** Let timers and signal handlers run (at most every 25 ms). */
-async function maybeYield(): Promise<void> {
-  const t = performance.now();
-  if (t - lastYield < 25) return;
-  lastYield = t;
-  await new Promise<void>((resolve) => setImmediate(resolve));
-}
-
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function trainingStateFrom(value: JsonValue | undefined, where: string): Seq2SeqTrainingState {
-  if (!isObject(value) || value.format !== 'recur-seq2seq') {
-    throw new Error(`${where} has no trainSeq2Seq training state, so training cannot resume from it (load the model with loadSeq2Seq for translation)`);
-  }
-  if (value.version !== 1) throw new Error(`${where}: training state version ${JSON.stringify(value.version)} is not supported (expected 1)`);
-  for (const k of ['epochsDone', 'stepInEpoch', 'globalStep'] as const) {
-    const v = value[k];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new Error(`${where}: training.${k} is ${JSON.stringify(v)}, expected an integer ≥ 0`);
-  }
-  const h = value.history;
-  if (!isObject(h) || !Array.isArray(h.epochs) || !Array.isArray(h.stepLosses)) throw new Error(`${where}: training.history is malformed`);
-  return value as unknown as Seq2SeqTrainingState;
 }
 
 /**
@@ -276,146 +260,47 @@ export async function trainSeq2Seq(model: Seq2Seq, train: ParallelData, options:
   checkOptions(o);
   checkData(model, train, 'training data');
   if (o.validation !== undefined) checkData(model, o.validation, 'validation data');
-  const params = model.parameters();
-  const optimizer = createOptimizer(params, o.optimizer ?? { kind: 'adam', lr: 1e-3 });
   const schedule: TeacherForcingSchedule = o.teacherForcing ?? { kind: 'constant', ratio: 1 };
   const seed = o.seed ?? 0;
-  const loader = new DataLoader(new SourceDataset(train.src), {
-    batchSize: o.batchSize, shuffle: true, seed, bucketByLength: o.bucketByLength ?? true,
-  });
+  const batches = new PairBatches(train, { batchSize: o.batchSize, shuffle: true, seed, bucketByLength: o.bucketByLength ?? true });
   // Its own stream, so that the teacher-forcing draws do not shift the batch order.
   const tfRng = new Rng((seed ^ 0x5eed7f) >>> 0);
+  const { onStep, onEpochEnd } = o;
 
-  let st: Seq2SeqTrainingState;
-  if (o.resumeFrom !== undefined) {
-    const where = typeof o.resumeFrom === 'string' ? `checkpoint '${o.resumeFrom}'` : 'resumeFrom';
-    const ckpt = typeof o.resumeFrom === 'string' ? loadCheckpoint(o.resumeFrom) : o.resumeFrom;
-    st = trainingStateFrom(ckpt.training, where);
-    const spec = JSON.stringify(model.spec);
-    if (JSON.stringify(ckpt.spec) !== spec) {
-      throw new Error(`trainSeq2Seq: ${where} was trained with spec ${JSON.stringify(ckpt.spec)}, this model has ${spec}; build the model from the checkpoint's spec (loadSeq2Seq)`);
-    }
-    if (ckpt.optimizer === undefined || ckpt.rng === undefined) throw new Error(`trainSeq2Seq: ${where} has no optimizer or generator states to resume from`);
-    model.loadStateDict(ckpt.weights);
-    optimizer.loadStateDict(ckpt.optimizer);
-    restoreRng(ckpt.rng, model, { teacherForcing: tfRng });
-    if (st.loader !== null) loader.setState(st.loader);
-    st.history.stopReason = 'completed';
-  } else {
-    st = {
-      format: 'recur-seq2seq', version: 1, epochsDone: 0, stepInEpoch: 0, globalStep: 0, loader: null, partial: null,
-      history: { epochs: [], stepLosses: [], bestEpoch: null, stopReason: 'completed' },
-    };
-  }
-  const history = st.history;
-  const reporter = new ProgressReporter(o.progress ?? 'auto', o.output ?? process.stdout);
-  const lastGood = params.map((p) => p.data.slice());
-
-  const save = (): void => {
-    const c = o.checkpoint;
-    if (c === undefined) return;
-    st.loader = loader.getState();
-    const ckpt: Checkpoint = {
-      spec: JSON.parse(JSON.stringify(model.spec)) as JsonValue,
-      weights: model.stateDict(),
-      optimizer: optimizer.stateDict(),
-      rng: captureRng(model, { teacherForcing: tfRng }),
-      training: JSON.parse(JSON.stringify(st)) as JsonValue,
-    };
-    if (c.data !== undefined) ckpt.data = c.data;
-    saveCheckpoint(c.path, ckpt, { backup: c.backup ?? false });
+  const fitOptions: FitOptions<PairBatch, Seq2SeqEpochRecord> = {
+    epochs: o.epochs,
+    optimizer: o.optimizer,
+    clipGradNorm: o.clipGradNorm,
+    // Evaluation batches in data order, of at least 64 pairs (as seq2seqLoss).
+    validation: o.validation === undefined ? undefined : new PairBatches(o.validation, { batchSize: Math.max(o.batchSize, 64) }),
+    checkpoint: o.checkpoint,
+    resumeFrom: o.resumeFrom,
+    signal: o.signal,
+    progress: o.progress,
+    output: o.output,
+    loss: (b, at) => {
+      const ratio = at.training ? teacherForcingRatio(schedule, at.step) : 1;
+      const loss = model.loss(b.src, b.tgt, ratio < 1 ? { teacherForcing: ratio, rng: tfRng } : {});
+      return { loss, rows: targetTokens(b.tgt), show: [['tf', ratio]] };
+    },
+    rngs: { teacherForcing: tfRng },
+    record: (base, e) => ({
+      ...base,
+      valMetrics: null, // no metrics besides the loss
+      teacherForcing: teacherForcingRatio(schedule, e.firstStep),
+      tokens: e.rows,
+      tokensPerSecond: e.rows / Math.max(e.trainSeconds, 1e-9),
+    }),
+    // fit's summary line, with the ratio and the throughput formatted for reading.
+    summary: (r) =>
+      `epoch ${r.epoch}/${o.epochs}  loss ${formatNumber(r.loss)}${r.valLoss === null ? '' : `  val_loss ${formatNumber(r.valLoss)}`}` +
+      `  tf ${r.teacherForcing.toFixed(2)}  lr ${formatNumber(r.lr)}  ${Math.round(r.tokensPerSecond)} tok/s  ${r.seconds.toFixed(1)}s`,
+    callbacks: {
+      onStep: onStep && ((s) => onStep({ epoch: s.epoch, batch: s.batch, step: s.step, loss: s.loss, gradNorm: s.gradNorm, teacherForcing: teacherForcingRatio(schedule, s.step - 1) })),
+      onEpochEnd,
+    },
   };
-  const abort = (): Seq2SeqHistory => {
-    history.stopReason = 'aborted';
-    save();
-    reporter.note(`stopped at epoch ${st.epochsDone + 1}, step ${st.globalStep}${o.checkpoint ? `; checkpoint saved to ${o.checkpoint.path}` : ''}`);
-    return history;
-  };
-  const diverge = (epochNo: number, batchNo: number, quantity: 'loss' | 'gradients' | 'weights', value: string): never => {
-    params.forEach((p, i) => p.data.set(lastGood[i]));
-    reporter.breakLine();
-    const what = quantity === 'weights' ? 'the weights became' : quantity === 'loss' ? 'the loss is' : 'the gradient norm is';
-    throw new TrainingDivergedError(
-      `trainSeq2Seq: ${what} ${value} at epoch ${epochNo}, step ${batchNo} (step ${st.globalStep + 1} of the run); training stopped, ` +
-        'the model keeps the weights of the last good step. Try a lower learning rate or clipGradNorm.',
-      epochNo, batchNo, st.globalStep + 1, quantity, history,
-    );
-  };
-
-  for (let epoch = st.epochsDone; epoch < o.epochs; epoch++) {
-    if (o.signal?.aborted) return abort();
-    const epochNo = epoch + 1;
-    const totals = st.stepInEpoch > 0 && st.partial !== null ? st.partial : { lossSum: 0, tokens: 0, trainSeconds: 0 };
-    st.partial = totals;
-    const lr = optimizer.lr;
-    const ratio0 = teacherForcingRatio(schedule, st.globalStep - st.stepInEpoch);
-    reporter.startEpoch(epochNo, o.epochs, loader.numBatches);
-    model.train();
-    let batchIndex = st.stepInEpoch;
-    let t0 = performance.now();
-    for (const batch of loader) {
-      const rows = batch.indices;
-      const src = Array.from(rows, (p) => train.src[p]);
-      const tgt = Array.from(rows, (p) => train.tgt[p]);
-      const ratio = teacherForcingRatio(schedule, st.globalStep);
-      optimizer.zeroGrad();
-      const loss = model.loss(src, tgt, ratio < 1 ? { teacherForcing: ratio, rng: tfRng } : {});
-      const value = loss.item();
-      if (!Number.isFinite(value)) diverge(epochNo, batchIndex + 1, 'loss', String(value));
-      loss.backward();
-      const norm = clipGradNorm(params, o.clipGradNorm ?? Infinity);
-      if (!Number.isFinite(norm)) diverge(epochNo, batchIndex + 1, 'gradients', String(norm));
-      optimizer.step();
-      if (!allFinite(params)) diverge(epochNo, batchIndex + 1, 'weights', 'NaN or infinite');
-      params.forEach((p, i) => lastGood[i].set(p.data));
-
-      const n = targetTokens(train.tgt, rows);
-      totals.lossSum += value * n;
-      totals.tokens += n;
-      history.stepLosses.push(value);
-      batchIndex++;
-      st.stepInEpoch = batchIndex;
-      st.globalStep++;
-      o.onStep?.({ epoch: epochNo, batch: batchIndex, step: st.globalStep, loss: value, gradNorm: norm, teacherForcing: ratio });
-      reporter.step(batchIndex, () => [['loss', totals.lossSum / totals.tokens], ['tf', ratio]]);
-      if (o.signal?.aborted && batchIndex < loader.numBatches) {
-        totals.trainSeconds += (performance.now() - t0) / 1000;
-        // Saved before the loop ends the loader's epoch: its state says how many batches are done.
-        // (After the epoch's last batch, the epoch ends first and the abort is handled there.)
-        return abort();
-      }
-      const before = performance.now();
-      await maybeYield();
-      t0 += performance.now() - before; // time spent yielding is not training
-    }
-    totals.trainSeconds += (performance.now() - t0) / 1000;
-    if (batchIndex === 0) throw new Error('trainSeq2Seq: the loader gave no batches');
-
-    const valStart = performance.now();
-    const valLoss = o.validation === undefined ? null : seq2seqLoss(model, o.validation, Math.max(o.batchSize, 64));
-    const valSeconds = (performance.now() - valStart) / 1000;
-    const trainLoss = totals.lossSum / totals.tokens;
-    const record: Seq2SeqEpochRecord = {
-      epoch: epochNo, loss: trainLoss, metrics: {}, valLoss, valMetrics: null, lr,
-      steps: loader.numBatches, seconds: totals.trainSeconds + valSeconds,
-      teacherForcing: ratio0, tokens: totals.tokens, tokensPerSecond: totals.tokens / Math.max(totals.trainSeconds, 1e-9),
-    };
-    history.epochs.push(record);
-    st.epochsDone = epochNo;
-    st.stepInEpoch = 0;
-    st.partial = null;
-    // fit()'s summary line, with the ratio and the throughput formatted for reading.
-    reporter.note(
-      `epoch ${epochNo}/${o.epochs}  loss ${formatNumber(trainLoss)}${valLoss === null ? '' : `  val_loss ${formatNumber(valLoss)}`}` +
-        `  tf ${ratio0.toFixed(2)}  lr ${formatNumber(lr)}  ${Math.round(record.tokensPerSecond)} tok/s  ${record.seconds.toFixed(1)}s`,
-    );
-    o.onEpochEnd?.(record, history);
-    const last = epochNo === o.epochs;
-    if (!last && epochNo % (o.checkpoint?.every ?? 1) === 0) save();
-    if (o.signal?.aborted && !last) return abort();
-  }
-  save();
-  return history;
+  return runFit('trainSeq2Seq', model, batches, fitOptions);
 }
 
 /**
