@@ -65,3 +65,10 @@ export function missingPolicy(text: string): MissingPolicy {
   if (text.trim() !== '' && Number.isFinite(v)) return { fill: v };
   throw new InvalidArgumentError('expected error, drop, ffill, mean or a number to fill with');
 }
+
+/** A probability in (0, 1] (top-p). */
+export function probability(text: string): number {
+  const v = Number(text);
+  if (text.trim() === '' || !(v > 0 && v <= 1)) throw new InvalidArgumentError('expected a number in (0, 1], e.g. 0.9');
+  return v;
+}

@@ -1,5 +1,5 @@
 /** Short descriptions of a model for the terminal: what it is, what it predicts, its size. */
-import type { ModelSpec, SequenceModel } from '../index.ts';
+import type { ModelSpec, Seq2SeqSpec, SequenceModel } from '../index.ts';
 import { count } from './output.ts';
 
 const CELL_NAMES = { rnn: 'RNN', lstm: 'LSTM', gru: 'GRU' } as const;
@@ -32,6 +32,24 @@ export function modelText(spec: ModelSpec, model: SequenceModel): string {
   return `${input}${CELL_NAMES[spec.cell]}, ${layers}${extra === '' ? '' : ` (${extra})`} → ${taskText(spec)}; ${count(parameterCount(model))} parameters`;
 }
 
-export function parameterCount(model: SequenceModel): number {
+const ATTENTION_NAMES = { none: 'no attention', dot: 'dot attention', general: "Luong 'general' attention", additive: 'additive (Bahdanau) attention' } as const;
+
+/**
+ * A translator in words.
+ * @example seq2seqText(spec, model)
+ * // 'embedding 64 → GRU encoder, 1 layer × 128 hidden (bidirectional) → Luong 'general' attention → GRU decoder, 1 layer × 128 hidden → 600 target tokens; 1,234,567 parameters'
+ */
+export function seq2seqText(spec: Seq2SeqSpec, model: { parameters(): readonly { size: number }[] }): string {
+  const { encoder: e, decoder: d } = spec;
+  const layers = (n: number, h: number): string => `${n} layer${n === 1 ? '' : 's'} × ${h} hidden`;
+  const extra = [e.bidirectional ? 'bidirectional' : '', spec.dropout > 0 ? `dropout ${spec.dropout}` : ''].filter((x) => x !== '').join(', ');
+  return (
+    `embedding ${spec.embeddingDim} → ${CELL_NAMES[e.cell]} encoder, ${layers(e.numLayers, e.hiddenSize)}${extra === '' ? '' : ` (${extra})`} → ` +
+    `${ATTENTION_NAMES[spec.attention.kind]} → ${CELL_NAMES[d.cell]} decoder, ${layers(d.numLayers, d.hiddenSize)} → ` +
+    `${count(spec.tgtVocabSize)} target tokens; ${count(parameterCount(model))} parameters`
+  );
+}
+
+export function parameterCount(model: { parameters(): readonly { size: number }[] }): number {
   return model.parameters().reduce((a, p) => a + p.size, 0);
 }

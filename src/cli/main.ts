@@ -7,6 +7,7 @@
  *   recur predict   predictions as CSV
  *   recur forecast  the next N steps of a series as CSV
  *   recur generate  text from a language model
+ *   recur translate sentences through a sequence-to-sequence model
  *   recur info      what is inside a model file
  *   recur export    ONNX
  *   recur demo      the demos on the data shipped in data/
@@ -21,6 +22,7 @@ import { commanderLine, outcome } from './command.ts';
 import { demoCommand } from './commands/demo.ts';
 import { exportCommand, infoCommand } from './commands/info.ts';
 import { trainCommand } from './commands/train.ts';
+import { translateCommand } from './commands/translate.ts';
 import { evalCommand, forecastCommand, generateCommand, predictCommand } from './commands/use.ts';
 import { EXIT_OK, EXIT_USAGE, describeFailure } from './errors.ts';
 
@@ -29,13 +31,13 @@ const VERSION = '0.1.0';
 /** The program with every subcommand. */
 export function program(): Command {
   const p = new Command('recur')
-    .description('Recurrent neural networks (RNN, LSTM, GRU) for time series, sequences and text: train, evaluate, predict, forecast.')
+    .description('Recurrent neural networks (RNN, LSTM, GRU) for time series, sequences and text: train, evaluate, predict, forecast, generate, translate.')
     .version(VERSION, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show this help')
     .exitOverride()
     .configureOutput({ outputError: (message, write) => write(commanderLine(message, null)) })
     .showSuggestionAfterError(true);
-  for (const cmd of [trainCommand(), evalCommand(), predictCommand(), forecastCommand(), generateCommand(), infoCommand(), exportCommand(), demoCommand()]) {
+  for (const cmd of [trainCommand(), evalCommand(), predictCommand(), forecastCommand(), generateCommand(), translateCommand(), infoCommand(), exportCommand(), demoCommand()]) {
     p.addCommand(cmd);
   }
   p.addHelpText(
@@ -46,6 +48,8 @@ export function program(): Command {
       '  recur eval --model model.recur --data series.csv\n' +
       '  recur forecast --model model.recur --data series.csv --steps 12 --out forecast.csv\n' +
       '  recur info model.recur\n' +
+      '  recur train --data pairs.tsv --source en --target ko --out en-ko.recur\n' +
+      '  recur translate --model en-ko.recur "Where is the station?"\n' +
       "\nRun 'recur <command> --help' for a command's options and examples.\n" +
       'Exit status: 0 success, 1 failure (bad file or data), 2 usage error, 130 interrupted (model saved).\n',
   );

@@ -1,17 +1,17 @@
 /** The actions of `recur info` and `recur export` (flags in info.ts). */
-import { CHECKPOINT_VERSION, ONNX_NAMES, exportModelOnnx, type ModelSpec } from '../../index.ts';
+import { CHECKPOINT_VERSION, ONNX_NAMES, exportModelOnnx, type VocabularyJSON } from '../../index.ts';
 import { sparkline } from '../../report/index.ts';
-import { modelText, parameterCount } from '../describe.ts';
-import { EXIT_OK } from '../errors.ts';
+import { modelText, parameterCount, seq2seqText } from '../describe.ts';
+import { CliError, EXIT_OK, UsageError } from '../errors.ts';
 import { bytes, count, num, say, table } from '../output.ts';
 import { writeOutputFile } from '../pipeline/files.ts';
 import { trainingSummary } from '../pipeline/history.ts';
-import { openModel, savedOf, type ModelFile } from '../pipeline/model-file.ts';
-import type { DataPrep } from '../pipeline/prep.ts';
+import { openModelFile, savedOf, translatorData, type ModelFile, type TranslatorFile } from '../pipeline/model-file.ts';
+import { DEFAULT_BEAM, columnText, defaultMaxLength } from '../pipeline/pairs.ts';
+import type { DataPrep, GroupsPrep, SeriesPrep } from '../pipeline/prep.ts';
 import type { RunSettings } from '../pipeline/run.ts';
 
-function scalingLines(prep: DataPrep): string[] {
-  if (prep.kind === 'text') return [];
+function scalingLines(prep: SeriesPrep | GroupsPrep): string[] {
   const s = prep.scaler;
   const rows = s.kind === 'standard'
     ? s.columns.map((c, k) => [c, `mean ${num(s.mean[k])}`, `std ${num(s.std[k])}`])
@@ -37,14 +37,43 @@ function dataLines(prep: DataPrep): string[] {
         `  classes (training count): ${prep.classes.map((c, i) => `${c} (${prep.classCounts[i]})`).join(', ')}`,
         ...scalingLines(prep),
       ];
-    case 'text': {
-      const tokens = prep.vocabulary.tokens;
-      const shown = tokens.slice(4, 40).map((t) => JSON.stringify(t).slice(1, -1)).join('');
+    case 'text':
+      return [`data:    text from ${prep.source}, sequences of ${prep.window} characters`, vocabularyLine('vocabulary', prep.vocabulary)];
+    case 'pairs': {
+      const split = `${prep.split.train}/${prep.split.validation}/${prep.split.test}`;
+      const unit = prep.units === 'char' ? 'characters' : 'words';
       return [
-        `data:    text from ${prep.source}, sequences of ${prep.window} characters`,
-        `  vocabulary: ${tokens.length} tokens (4 specials, ${tokens.length - 4} characters, most frequent first): ${shown}${tokens.length > 40 ? '…' : ''}`,
+        `data:    sentence pairs from ${prep.source}: ${columnText(prep.sourceColumn)} → ${columnText(prep.targetColumn)}, as ${unit}`,
+        `  split train/validation/test ${split} by sentence groups, seed ${prep.seed}${prep.maxTokens === null ? '' : `; pairs of at most ${prep.maxTokens} ${unit} a side`}` +
+          `${prep.maxVocab === null ? '' : `; vocabularies of at most ${prep.maxVocab} tokens`}`,
+        vocabularyLine('source vocabulary', prep.src),
+        vocabularyLine('target vocabulary', prep.tgt),
+        `  translate: beam ${DEFAULT_BEAM}, at most ${defaultMaxLength(prep)} tokens (the longest training target has ${prep.longestTarget}); most common training translation: ${JSON.stringify(prep.mostCommon)}`,
       ];
     }
+  }
+}
+
+/** A vocabulary: its size and its first tokens, most frequent first. */
+function vocabularyLine(name: string, v: VocabularyJSON): string {
+  const tokens = v.tokens;
+  const unit = v.level === 'char' ? 'characters' : 'words';
+  const shown = v.level === 'char' ? tokens.slice(4, 40).map((t) => JSON.stringify(t).slice(1, -1)).join('') : tokens.slice(4, 16).join(' ');
+  const more = tokens.length > (v.level === 'char' ? 40 : 16) ? '…' : '';
+  return `  ${name}: ${count(tokens.length)} tokens (4 specials, ${count(tokens.length - 4)} ${unit}, most frequent first): ${shown}${more}`;
+}
+
+/** What a translator file holds besides its weights: recur train's preparation, or vocabularies saved by code. */
+function translatorLines(file: TranslatorFile): { lines: string[]; run: RunSettings | null } {
+  if (file.checkpoint.data === undefined) return { lines: ['data:    none saved: no vocabularies, so recur translate cannot read text with it'], run: null };
+  try {
+    const v = translatorData(file);
+    if (v.prep !== null) return { lines: dataLines(v.prep), run: v.run };
+    const lines = ['data:    vocabularies saved with the model (not by recur train)', vocabularyLine('source vocabulary', v.src.toJSON()), vocabularyLine('target vocabulary', v.tgt.toJSON())];
+    return { lines, run: null };
+  } catch (e) {
+    if (e instanceof CliError) return { lines: [`data:    ${e.message}`], run: null };
+    throw e;
   }
 }
 
@@ -53,7 +82,7 @@ function runLine(run: RunSettings | null): string {
   return `; Adam lr ${run.lr}, batches of ${run.batchSize}, ${run.clip === null ? 'no clipping' : `clip ${run.clip}`}${run.patience === null ? '' : `, patience ${run.patience}`}, seed ${run.seed}`;
 }
 
-function trainingLines(file: ModelFile, run: RunSettings | null): string[] {
+function trainingLines(file: ModelFile | TranslatorFile, run: RunSettings | null): string[] {
   const t = trainingSummary(file.checkpoint.training);
   if (t === null) return ['training: no training state saved'];
   const h = t.history;
@@ -73,29 +102,36 @@ function trainingLines(file: ModelFile, run: RunSettings | null): string[] {
   return lines;
 }
 
-function specLine(spec: ModelSpec): string {
-  return `spec:    ${JSON.stringify(spec)}`;
-}
-
 export function runInfo(path: string): number {
-  const file = openModel(path);
-  const saved = file.checkpoint.data === undefined ? null : savedOf(file);
+  const file = openModelFile(path);
   say(`${path}: ${bytes(file.bytes)}, recur checkpoint format ${CHECKPOINT_VERSION}`);
-  say(`model:   ${modelText(file.spec, file.model)}`);
-  say(specLine(file.spec));
+  say(`model:   ${file.kind === 'seq2seq' ? seq2seqText(file.spec, file.model) : modelText(file.spec, file.model)}`);
+  say(`spec:    ${JSON.stringify(file.spec)}`);
   say('parameters:');
   const rows = file.model.namedParameters().map(([name, t]) => [name, `[${t.shape.join(', ')}]`, count(t.size)]);
   rows.push(['total', '', count(parameterCount(file.model))]);
   say(table(rows, '  '));
-  for (const line of saved === null ? ['data:    none saved (the file was not written by recur train)'] : dataLines(saved.prep)) say(line);
-  for (const line of trainingLines(file, saved?.run ?? null)) say(line);
+  let run: RunSettings | null = null;
+  if (file.kind === 'seq2seq') {
+    const t = translatorLines(file);
+    for (const line of t.lines) say(line);
+    run = t.run;
+  } else {
+    const saved = file.checkpoint.data === undefined ? null : savedOf(file);
+    for (const line of saved === null ? ['data:    none saved (the file was not written by recur train)'] : dataLines(saved.prep)) say(line);
+    run = saved?.run ?? null;
+  }
+  for (const line of trainingLines(file, run)) say(line);
   const opt = file.checkpoint.optimizer;
   say(`optimizer state: ${opt === undefined ? 'none (cannot resume training)' : `${opt.kind}, saved (training can resume)`}`);
   return EXIT_OK;
 }
 
 export function runExport(path: string, onnx: string): number {
-  const file = openModel(path);
+  const file = openModelFile(path);
+  if (file.kind === 'seq2seq') {
+    throw new UsageError(`${path} is a sequence-to-sequence model; ONNX export covers forecasters, classifiers, taggers and language models, not encoder–decoders`, 'export');
+  }
   const bytesOut = exportModelOnnx(file.model);
   writeOutputFile(onnx, bytesOut, '--onnx');
   const spec = file.spec;
@@ -107,7 +143,7 @@ export function runExport(path: string, onnx: string): number {
   say(`  output:  ${ONNX_NAMES.head} float ${perStep ? `[B, T, ${O}]` : `[B, ${O}]`} (also ${ONNX_NAMES.output}, ${ONNX_NAMES.hN}${spec.cell === 'lstm' ? `, ${ONNX_NAMES.cN}` : ''})`);
   if (file.checkpoint.data !== undefined) {
     const { prep } = savedOf(file);
-    if (prep.kind !== 'text') say(`  note: inputs are scaled values (${prep.scaler.kind} scaling, see 'recur info ${path}')`);
+    if (prep.kind === 'series' || prep.kind === 'groups') say(`  note: inputs are scaled values (${prep.scaler.kind} scaling, see 'recur info ${path}')`);
   }
   return EXIT_OK;
 }

@@ -1,11 +1,13 @@
 /**
- * The three ways `recur train` reads data, behind one shape: which flags apply, the prepared
- * datasets, the spec sizes the data decides, and — after training — the held-out scores next to
- * a naive baseline, as lines for the terminal and values for the report.
+ * The ways `recur train` reads data: which flags apply to which, and, for the three that train a
+ * preset model with `fit`, one shape: the prepared datasets, the spec sizes the data decides,
+ * and — after training — the held-out scores next to a naive baseline, as lines for the
+ * terminal and values for the report. Sentence pairs train a translator (train-pairs.ts).
  *
- *   series   --data f.csv --target col          forecast
- *   groups   --data f.csv --group-by k --label  classify | tag
- *   text     --text f.txt                       language-model
+ *   series   --data f.csv --target col                  forecast
+ *   groups   --data f.csv --group-by k --label          classify | tag
+ *   text     --text f.txt                               language-model
+ *   pairs    --data f.tsv --source col --target col     seq2seq
  */
 import { windowDataset, type SequenceDataset, type SequenceModel, type Task } from '../../index.ts';
 import type { ForecastFigure, NamedValues } from '../../report/index.ts';
@@ -15,6 +17,7 @@ import { groupDataset, prepareGroups, scoreGroups } from '../pipeline/groups.ts'
 import type { DataPrep, Fractions, MissingSetting } from '../pipeline/prep.ts';
 import { oneStepPredictions, prepareSeries, rowLabels, scoreWindows } from '../pipeline/series.ts';
 import type { DataKeys, ModelFlags } from '../pipeline/spec.ts';
+import type { VocabLevel } from '../../index.ts';
 import { prepareText, scoreText } from '../pipeline/text.ts';
 
 /** Every flag of `recur train`, as commander parses them (undefined when not given). */
@@ -22,6 +25,10 @@ export interface TrainFlags extends ModelFlags {
   data?: string;
   text?: string;
   target?: string[];
+  source?: string;
+  units?: VocabLevel;
+  maxVocab?: number;
+  maxTokens?: number;
   inputs?: string[];
   time?: string;
   window?: number;
@@ -29,7 +36,7 @@ export interface TrainFlags extends ModelFlags {
   groupBy?: string;
   label?: string;
   sortBy?: string;
-  task?: Task;
+  task?: Task | 'seq2seq';
   missing: MissingSetting;
   split: Fractions;
   scaling: 'standard' | 'minmax';
@@ -45,44 +52,59 @@ export interface TrainFlags extends ModelFlags {
   progress: 'auto' | 'bar' | 'lines' | 'none';
 }
 
-export type Mode = 'series' | 'groups' | 'text';
+export type Mode = 'series' | 'groups' | 'text' | 'pairs';
 
 /** Flags that only some modes read, and a phrase naming those modes. */
+const PAIRS = 'sentence pairs (--data with --source and --target)';
 const ONLY: Readonly<Record<string, { modes: readonly Mode[]; flag: string; where: string }>> = {
-  target: { modes: ['series'], flag: '--target', where: 'time series (--data with --target)' },
+  target: { modes: ['series', 'pairs'], flag: '--target', where: 'time series and sentence pairs (--data)' },
+  source: { modes: ['pairs'], flag: '--source', where: PAIRS },
+  units: { modes: ['pairs'], flag: '--units', where: PAIRS },
+  maxVocab: { modes: ['pairs'], flag: '--max-vocab', where: PAIRS },
+  maxTokens: { modes: ['pairs'], flag: '--max-tokens', where: PAIRS },
+  attention: { modes: ['pairs'], flag: '--attention', where: PAIRS },
+  patience: { modes: ['series', 'groups', 'text'], flag: '--patience', where: 'the preset models (seq2seq training has no early stopping)' },
   time: { modes: ['series'], flag: '--time', where: 'time series (--data with --target)' },
   horizon: { modes: ['series'], flag: '--horizon', where: 'time series (--data with --target)' },
   label: { modes: ['groups'], flag: '--label', where: 'sequences (--data with --group-by)' },
   sortBy: { modes: ['groups'], flag: '--sort-by', where: 'sequences (--data with --group-by)' },
   window: { modes: ['series', 'text'], flag: '--window', where: 'time series and text' },
   inputs: { modes: ['series', 'groups'], flag: '--inputs', where: 'CSV data (--data)' },
-  embedding: { modes: ['text'], flag: '--embedding', where: 'text (--text)' },
+  embedding: { modes: ['text', 'pairs'], flag: '--embedding', where: 'text (--text)' },
 };
 
-/** CSV-only flags that have defaults: given explicitly with --text they would be ignored. */
-const CSV_ONLY_WITH_DEFAULTS = { missing: '--missing', split: '--split', scaling: '--scaling' } as const;
+/** Flags that have defaults, and the modes that read them: given explicitly elsewhere they would be ignored. */
+const WITH_DEFAULTS: Readonly<Record<string, { modes: readonly Mode[]; flag: string; where: string }>> = {
+  missing: { modes: ['series', 'groups'], flag: '--missing', where: 'numeric CSV data (--data with --target or --group-by)' },
+  scaling: { modes: ['series', 'groups'], flag: '--scaling', where: 'numeric CSV data (--data with --target or --group-by)' },
+  split: { modes: ['series', 'groups', 'pairs'], flag: '--split', where: 'CSV data (--data)' },
+};
 
 /** Which mode the flags ask for, with a usage error for contradictions. */
 export function modeOf(f: TrainFlags, explicit: ReadonlySet<string>): Mode {
   if (f.data !== undefined && f.text !== undefined) throw new UsageError('give --data <file.csv> or --text <file.txt>, not both', 'train');
   if (f.data === undefined && f.text === undefined) throw new UsageError('missing --data <file.csv> (a CSV file) or --text <file.txt> (a text file)', 'train');
-  const mode: Mode = f.text !== undefined ? 'text' : f.groupBy !== undefined ? 'groups' : 'series';
+  const mode: Mode = f.text !== undefined ? 'text' : f.source !== undefined ? 'pairs' : f.groupBy !== undefined ? 'groups' : 'series';
   if (f.text !== undefined && f.groupBy !== undefined) throw new UsageError('--group-by applies to CSV data (--data), not to --text', 'train');
+  if (f.source !== undefined && f.groupBy !== undefined) throw new UsageError('--group-by applies to sequences of rows, not to sentence pairs (--source)', 'train');
   for (const [key, o] of Object.entries(ONLY)) {
     if ((f as unknown as Record<string, unknown>)[key] !== undefined && !o.modes.includes(mode)) {
       throw new UsageError(`${o.flag} applies to ${o.where}, not to ${describeMode(mode)}`, 'train');
     }
   }
-  if (mode === 'text') {
-    for (const [key, flag] of Object.entries(CSV_ONLY_WITH_DEFAULTS)) {
-      if (explicit.has(key)) throw new UsageError(`${flag} applies to CSV data (--data), not to --text`, 'train');
-    }
+  for (const [key, o] of Object.entries(WITH_DEFAULTS)) {
+    if (explicit.has(key) && !o.modes.includes(mode)) throw new UsageError(`${o.flag} applies to ${o.where}, not to ${describeMode(mode)}`, 'train');
   }
   if (mode === 'series' && f.target === undefined) {
     throw new UsageError('missing --target <column>: the column(s) to forecast (or --group-by <column> --label <column> for one sequence per entity)', 'train');
   }
   if (mode === 'groups' && f.label === undefined) throw new UsageError('missing --label <column>: with --group-by, the class of each sequence', 'train');
-  const tasks: Record<Mode, readonly Task[]> = { series: ['forecast'], groups: ['classify', 'tag'], text: ['language-model'] };
+  if (mode === 'pairs' && f.target === undefined) throw new UsageError('missing --target <column>: with --source, the column of the target sentences', 'train');
+  if (mode === 'pairs' && (f.target as string[]).length !== 1) {
+    throw new UsageError(`--target names ${(f.target as string[]).length} columns (${(f.target as string[]).join(', ')}); sentence pairs have one target column`, 'train');
+  }
+  if (f.task === 'seq2seq' && mode !== 'pairs') throw new UsageError(`--task seq2seq needs sentence pairs: --data pairs.tsv --source <column> --target <column>`, 'train');
+  const tasks: Record<Mode, readonly (Task | 'seq2seq')[]> = { series: ['forecast'], groups: ['classify', 'tag'], text: ['language-model'], pairs: ['seq2seq'] };
   if (f.task !== undefined && !tasks[mode].includes(f.task)) {
     const fix = f.task === 'forecast' ? 'use --data with --target' : f.task === 'language-model' ? 'use --text <file.txt>' : f.task === 'classify' || f.task === 'tag' ? 'use --data with --group-by and --label' : 'this task is available from code (buildModel), not from the CLI yet';
     throw new UsageError(`--task ${f.task} does not fit ${describeMode(mode)}, which trains ${tasks[mode].join(' or ')}; ${fix}`, 'train');
@@ -91,7 +113,7 @@ export function modeOf(f: TrainFlags, explicit: ReadonlySet<string>): Mode {
 }
 
 function describeMode(mode: Mode): string {
-  return mode === 'series' ? 'a time series (--data with --target)' : mode === 'groups' ? 'sequences (--data with --group-by)' : 'text (--text)';
+  return mode === 'series' ? 'a time series (--data with --target)' : mode === 'groups' ? 'sequences (--data with --group-by)' : mode === 'pairs' ? PAIRS : 'text (--text)';
 }
 
 /** What the held-out part says about the trained model, for the terminal and the report. */
@@ -114,7 +136,7 @@ export interface Prepared {
 }
 
 /** Read and prepare the data of one mode. */
-export function prepare(mode: Mode, f: TrainFlags): Prepared {
+export function prepare(mode: Exclude<Mode, 'pairs'>, f: TrainFlags): Prepared {
   if (mode === 'series') return prepareSeriesMode(f);
   if (mode === 'groups') return prepareGroupsMode(f);
   return prepareTextMode(f);

@@ -1,22 +1,32 @@
 /**
- * The actions of `eval`, `predict`, `forecast` and `generate` (flags in use.ts).
+ * The actions of `eval`, `predict`, `forecast` and `generate` (flags in use.ts); `eval` of a
+ * translator is translate-run.ts's.
  */
 import { Vocabulary, type LanguageModel } from '../../index.ts';
+import { taskText } from '../describe.ts';
 import { CliError, EXIT_OK, UsageError } from '../errors.ts';
 import { num, pct, say, table } from '../output.ts';
 import { formatCsvNumber, writeCsv } from '../pipeline/files.ts';
 import { classProbabilities, readGroupsForModel, scoreGroups } from '../pipeline/groups.ts';
 import { argmaxRow } from '../pipeline/infer.ts';
-import { openModel, savedOf, type ModelFile } from '../pipeline/model-file.ts';
-import { vocabularyOf, type DataPrep, type SeriesPrep } from '../pipeline/prep.ts';
+import { openModel, openModelFile, savedOf, type ModelFile } from '../pipeline/model-file.ts';
+import { vocabularyOf, type DataPrep, type PairsPrep, type SeriesPrep } from '../pipeline/prep.ts';
 import { evaluateSeries, forecastSeries, predictSeries, readForModel } from '../pipeline/series.ts';
 import { readTextForModel, scoreText } from '../pipeline/text.ts';
 import type { DataFlags, ForecastFlags, GenerateFlags, PredictFlags } from './use.ts';
 
+/** The preparation of a preset model (a translator's is translate-run.ts's). */
+type PresetPrep = Exclude<DataPrep, PairsPrep>;
+
+/** Flags that only translators read. */
+const TRANSLATOR_FLAGS = { source: '--source', beam: '--beam', greedy: '--greedy', maxLength: '--max-length' } as const;
+
 /** The model file and its preparation, checking that the data flag fits its kind. */
-function open(f: DataFlags, command: string): { file: ModelFile; prep: DataPrep } {
-  const file = openModel(f.model);
+function open(f: DataFlags, command: string, file: ModelFile = openModel(f.model, command)): { file: ModelFile; prep: PresetPrep } {
   const { prep } = savedOf(file);
+  for (const [key, flag] of Object.entries(TRANSLATOR_FLAGS)) {
+    if (f[key as keyof typeof TRANSLATOR_FLAGS] !== undefined) throw new UsageError(`${flag} applies to sequence-to-sequence models; ${f.model} is a ${taskText(file.spec)}`, command);
+  }
   if (prep.kind === 'text' && f.data !== undefined) throw new UsageError(`${f.model} is a language model; give it a text file with --text, not --data`, command);
   if (prep.kind !== 'text' && f.text !== undefined) throw new UsageError(`${f.model} reads CSV data; give it with --data, not --text`, command);
   if (prep.kind === 'text' ? f.text === undefined : f.data === undefined) {
@@ -28,13 +38,15 @@ function open(f: DataFlags, command: string): { file: ModelFile; prep: DataPrep 
   return { file, prep };
 }
 
-function seriesOf(prep: DataPrep, f: DataFlags, command: string): SeriesPrep {
+function seriesOf(prep: PresetPrep, f: DataFlags, command: string): SeriesPrep {
   if (prep.kind !== 'series') throw new UsageError(`${command} needs a time-series model (trained with --target); ${f.model} is a ${prep.kind === 'groups' ? 'sequence' : 'language'} model`, command);
   return prep;
 }
 
-export function runEval(f: DataFlags): number {
-  const { file, prep } = open(f, 'eval');
+export async function runEval(f: DataFlags): Promise<number> {
+  const opened = openModelFile(f.model);
+  if (opened.kind === 'seq2seq') return (await import('./translate-run.ts')).runEvalPairs(opened, f);
+  const { file, prep } = open(f, 'eval', opened);
   if (prep.kind === 'series') {
     const t = readForModel(f.data as string, prep, { inputs: f.inputs ?? null, targets: f.target ?? null }, f.model, true);
     const { scores, windows } = evaluateSeries(file.model, prep, t);
@@ -101,7 +113,7 @@ export function runForecast(f: ForecastFlags): number {
 }
 
 export function runGenerate(f: GenerateFlags): number {
-  const file = openModel(f.model);
+  const file = openModel(f.model, 'generate');
   const { prep } = savedOf(file);
   if (prep.kind !== 'text') throw new UsageError(`${f.model} is not a language model (it reads CSV data); use 'recur predict' with it`, 'generate');
   const vocab = vocabularyOf(prep);

@@ -1,8 +1,8 @@
 /**
  * Commands that use a trained model: `eval` (scores in the data's own units, next to a naive
- * baseline), `predict` (a prediction per window or sequence, as CSV), `forecast` (the next N
- * steps after a series, as CSV) and `generate` (text from a language model). Their flags and help;
- * the actions (use-run.ts) are loaded when a command runs.
+ * baseline; BLEU and chrF for translators), `predict` (a prediction per window or sequence, as
+ * CSV), `forecast` (the next N steps after a series, as CSV) and `generate` (text from a language
+ * model). Their flags and help; the actions (use-run.ts) are loaded when a command runs.
  */
 import type { Command } from 'commander';
 import { columnList, nonNegativeNumber, nonNegativeInt, positiveInt } from '../args.ts';
@@ -14,6 +14,11 @@ export interface DataFlags {
   text?: string;
   inputs?: string[];
   target?: string[];
+  /** Translators (eval): the source column, and how to decode. */
+  source?: string;
+  beam?: number;
+  greedy?: boolean;
+  maxLength?: number;
 }
 
 const MAP_HELP = { inputs: 'file columns to feed as the model\'s inputs, in its order (when the names differ)', target: 'file columns holding the model\'s targets (when the names differ)' };
@@ -22,16 +27,25 @@ const MAP_HELP = { inputs: 'file columns to feed as the model\'s inputs, in its 
 
 export function evalCommand(): Command {
   const cmd = newCommand('eval', 'score a model on data, in the data\'s own units, next to a naive baseline')
-    .description('Score a trained model on a CSV (or text) file: MAE and RMSE in the data\'s units for forecasters, accuracy and macro-F1 for classifiers, perplexity for language models, each next to a naive baseline (persistence, majority class, character frequencies).')
+    .description(
+      'Score a trained model on a CSV (or text) file: MAE and RMSE in the data\'s units for forecasters, accuracy and macro-F1 for classifiers, ' +
+        'perplexity for language models, each next to a naive baseline (persistence, majority class, character frequencies). ' +
+        'Translators: the loss, BLEU and chrF on sentence pairs (each distinct source against all its translations), next to the most common training translation.',
+    )
     .requiredOption('--model <file.recur>', 'model file written by recur train')
-    .option('--data <file.csv>', 'CSV file with the columns the model reads and predicts')
+    .option('--data <file.csv>', 'CSV file with the columns the model reads and predicts (translators: sentence pairs)')
     .option('--text <file.txt>', 'text file (language models)')
     .option('--inputs <cols>', MAP_HELP.inputs, columnList)
-    .option('--target <cols>', MAP_HELP.target, columnList);
+    .option('--target <cols>', `${MAP_HELP.target}; translators: the target column`, columnList)
+    .option('--source <col>', 'translators: the source column (default: the training file\'s)')
+    .option('--beam <n>', 'translators: beam search with n hypotheses (default 5)', positiveInt)
+    .option('--greedy', 'translators: greedy decoding')
+    .option('--max-length <n>', 'translators: most tokens per translation (default: twice the longest training target, plus 1)', positiveInt);
   examples(cmd, [
     'recur eval --model sunspots.recur --data data/sunspots/sunspots_yearly_1700_2008.csv',
     'recur eval --model teams.recur --data matches_2023.csv',
     'recur eval --model shakespeare.recur --text more.txt',
+    'recur eval --model en-ko.recur --data more-pairs.tsv --greedy',
   ]);
   return act<DataFlags>(cmd, async (f) => (await import('./use-run.ts')).runEval(f));
 }

@@ -1,6 +1,7 @@
 /**
- * The training state `fit` stores in a checkpoint, read leniently for display and for `--resume`
- * checks (fit itself validates it fully when it resumes).
+ * The training state `fit` (format 'recur-fit') or `trainSeq2Seq` ('recur-seq2seq') stores in a
+ * checkpoint, read leniently for display and for `--resume` checks (the trainer validates it
+ * fully when it resumes).
  */
 import type { EpochRecord, History, JsonValue } from '../../index.ts';
 
@@ -16,9 +17,9 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** The training summary of a checkpoint, or null when it has none (or one not written by fit). */
+/** The training summary of a checkpoint, or null when it has none (or one not written by fit or trainSeq2Seq). */
 export function trainingSummary(training: JsonValue | undefined): TrainingSummary | null {
-  if (!isObject(training) || training.format !== 'recur-fit') return null;
+  if (!isObject(training) || (training.format !== 'recur-fit' && training.format !== 'recur-seq2seq')) return null;
   const { epochsDone, stepInEpoch, globalStep, history } = training;
   if (typeof epochsDone !== 'number' || typeof stepInEpoch !== 'number' || typeof globalStep !== 'number') return null;
   if (!isObject(history) || !Array.isArray(history.epochs) || !Array.isArray(history.stepLosses)) return null;

@@ -3,15 +3,16 @@
  * `predict`, `forecast` and `generate` replay it: which columns the model reads and predicts, the
  * window, the scaler fitted on the training rows, the classes, the vocabulary.
  *
- * Three kinds, one per way `train` reads data:
+ * Four kinds, one per way `train` reads data:
  *   series   a CSV time series cut into windows (task forecast)
  *   groups   a CSV of rows grouped into one sequence per entity (task classify or tag)
  *   text     a text file as characters (task language-model)
+ *   pairs    sentence pairs, a source and a target column (task seq2seq)
  *
  * Stored as { format: 'recur-cli-data', version: 1, prep, run } (plain JSON), `run` holding the
  * training settings (run.ts) so that `--resume` can check it continues the same run.
  */
-import { DataError, Vocabulary, scalerFromJSON, type JsonValue, type Scaler, type ScalerJSON, type VocabularyJSON } from '../../index.ts';
+import { DataError, Vocabulary, scalerFromJSON, type JsonValue, type Scaler, type ScalerJSON, type VocabLevel, type VocabularyJSON } from '../../index.ts';
 import { CliError } from '../errors.ts';
 import { runFromJson, type RunSettings } from './run.ts';
 
@@ -79,7 +80,30 @@ export interface TextPrep {
   validation: number;
 }
 
-export type DataPrep = SeriesPrep | GroupsPrep | TextPrep;
+export interface PairsPrep {
+  kind: 'pairs';
+  source: string;
+  /** Column of the source sentences as given: a header name, or a number from 1 (no header line). */
+  sourceColumn: string;
+  targetColumn: string;
+  /** Tokens of both sides. */
+  units: VocabLevel;
+  /** Largest vocabulary of each side, the 4 specials included, or null for all tokens. */
+  maxVocab: number | null;
+  /** Pairs with a longer source or target (in tokens) were left out, or null. */
+  maxTokens: number | null;
+  split: Fractions;
+  seed: number;
+  /** Source and target vocabularies, built on the training pairs (the keys of loadSeq2Seq's convention). */
+  src: VocabularyJSON;
+  tgt: VocabularyJSON;
+  /** Longest training target in tokens: decoding stops after twice as many, plus <eos>. */
+  longestTarget: number;
+  /** The most common training target (the constant baseline). */
+  mostCommon: string;
+}
+
+export type DataPrep = SeriesPrep | GroupsPrep | TextPrep | PairsPrep;
 
 const FORMAT = 'recur-cli-data';
 const VERSION = 1;
@@ -144,16 +168,29 @@ function prepFrom(data: unknown, bad: (what: string) => never, path: string): Da
     }
     case 'text': {
       if (!isPositiveInt(data.window)) return bad('window');
-      try {
-        Vocabulary.fromJSON(data.vocabulary as unknown as VocabularyJSON);
-      } catch (e) {
-        return bad(e instanceof Error ? e.message : String(e));
-      }
+      checkVocabulary(data.vocabulary, bad);
       if (!isNumberArray(data.tokenCounts)) return bad('tokenCounts');
       return data as unknown as TextPrep;
     }
+    case 'pairs': {
+      const { sourceColumn, targetColumn, units, longestTarget, mostCommon } = data;
+      if (typeof sourceColumn !== 'string' || typeof targetColumn !== 'string') return bad('sourceColumn, targetColumn');
+      if (units !== 'char' && units !== 'word') return bad('units');
+      if (!isPositiveInt(longestTarget) || typeof mostCommon !== 'string') return bad('longestTarget, mostCommon');
+      checkVocabulary(data.src, bad);
+      checkVocabulary(data.tgt, bad);
+      return data as unknown as PairsPrep;
+    }
     default:
       return bad(`unknown kind ${JSON.stringify(data.kind)}`);
+  }
+}
+
+function checkVocabulary(json: unknown, bad: (what: string) => never): void {
+  try {
+    Vocabulary.fromJSON(json as VocabularyJSON);
+  } catch (e) {
+    bad(e instanceof Error ? e.message : String(e));
   }
 }
 
