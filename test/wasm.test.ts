@@ -13,7 +13,8 @@ import type { CellCache, CellKernel } from '../src/cells/cell.ts';
 import { gruCell } from '../src/cells/gru.ts';
 import { lstmCell } from '../src/cells/lstm.ts';
 import { rnnReluCell, rnnTanhCell } from '../src/cells/rnn.ts';
-import { getBackend, initBackend, jsBackend, setBackend, WASM_MIN_MACS, wasmBackend } from '../src/kernels/backend.ts';
+import { getBackend, initBackend, jsBackend, setBackend, WASM_MIN_ROW_MACS, wasmBackend } from '../src/kernels/backend.ts';
+import { noGrad } from '../src/tensor/tensor.ts';
 import { linear } from '../src/layers/linear.ts';
 import { matmul } from '../src/tensor/linalg.ts';
 import { tensor } from '../src/tensor/create.ts';
@@ -388,7 +389,7 @@ test('a direction larger than the arena so far grows memory and stays correct', 
   for (const k of Object.keys(want.fwd)) assert.ok(normErr(got.fwd[k], want.fwd[k]) < 1e-5, k);
 });
 
-test('Linear and matmul run their products in WASM above WASM_MIN_MACS, with the reference\'s values and gradients', () => {
+test('Linear and matmul run their products in WASM above WASM_MIN_ROW_MACS, with the reference\'s values and gradients', () => {
   const rng = new Rng(21);
   // [rows, in, out]: below the threshold (reference on both backends) and well above it.
   for (const [M, I, O] of [[2, 3, 4], [17, 33, 129], [64, 128, 3]]) {
@@ -414,7 +415,14 @@ test('Linear and matmul run their products in WASM above WASM_MIN_MACS, with the
       note('linear/matmul', err);
       assert.ok(err < 1e-5, `[${M}, ${I}, ${O}] buffer ${i}: error ${err}`);
     });
-    if (M * I * O >= WASM_MIN_MACS) assert.notDeepEqual(got[0], want[0], 'different kernels round differently');
+    if (I * O >= WASM_MIN_ROW_MACS) assert.notDeepEqual(got[0], want[0], 'different kernels round differently');
+    // Batch-invariant: each row alone gives the same bits as in the batch.
+    setBackend('wasm');
+    for (const i of [0, M - 1]) {
+      const row = noGrad(() => linear(tensor(x0.slice(i * I, (i + 1) * I), [1, I]), tensor(w0, [O, I]), tensor(b0, [O])));
+      const all = noGrad(() => linear(tensor(x0, [M, I]), tensor(w0, [O, I]), tensor(b0, [O])));
+      assert.deepEqual(row.data, all.data.subarray(i * O, (i + 1) * O));
+    }
   }
 });
 

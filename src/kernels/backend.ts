@@ -72,19 +72,29 @@ export interface Products {
 const referenceProducts: Products = { gemmNN: reference.gemmNN, gemmNT: reference.gemmNT, gemmTN: reference.gemmTN };
 
 /**
- * Products with at least this many multiply-adds go to WebAssembly: below it, copying the
- * operands into linear memory costs more than the reference loops (measured crossover ≈ 1–4k;
- * at 32³ the twins are 10–30× faster, at 1920×1000×256 15–50×).
+ * A product goes to WebAssembly when each row of the result costs at least this many
+ * multiply-adds (N·K; for gemmTN, whose rows sum over the batch, M·N·K ≥ WASM_MIN_MACS): below,
+ * copying the operands into linear memory costs more than the reference loops. Deciding by the
+ * row's cost, not the row count, keeps results batch-invariant: a row gets the same kernel, and
+ * the same bits (the twins' rows do not depend on M), whether it is computed alone or in a batch.
+ * At 32³ the twins are 10–30× faster, at 1920×1000×256 15–50×.
  */
+export const WASM_MIN_ROW_MACS = 256;
 export const WASM_MIN_MACS = 2048;
 
-function bySize(slow: Products['gemmNN'], quick: Products['gemmNN']): Products['gemmNN'] {
+type Product = Products['gemmNN'];
+
+function byRowCost(slow: Product, quick: Product): Product {
+  return (out, a, b, d, outOff = 0, aOff = 0, bOff = 0) => (d.N * d.K >= WASM_MIN_ROW_MACS ? quick : slow)(out, a, b, d, outOff, aOff, bOff);
+}
+
+function bySize(slow: Product, quick: Product): Product {
   return (out, a, b, d, outOff = 0, aOff = 0, bOff = 0) => (d.M * d.N * d.K >= WASM_MIN_MACS ? quick : slow)(out, a, b, d, outOff, aOff, bOff);
 }
 
 const wasmProducts: Products = {
-  gemmNN: bySize(reference.gemmNN, fast.gemmNN),
-  gemmNT: bySize(reference.gemmNT, fast.gemmNT),
+  gemmNN: byRowCost(reference.gemmNN, fast.gemmNN),
+  gemmNT: byRowCost(reference.gemmNT, fast.gemmNT),
   gemmTN: bySize(reference.gemmTN, fast.gemmTN),
 };
 
