@@ -24,8 +24,8 @@
  * - Baselines: the most common training translation output for every sentence, and
  *   retrieval (the translation of the training source sharing the most character trigrams).
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { UNK, Vocabulary } from '../data/vocab.ts';
 import type { JsonValue } from '../io/json.ts';
 import { barChart } from '../report/bar-chart.ts';
@@ -245,6 +245,7 @@ export async function run(options: TranslateOptions = {}): Promise<TranslateResu
   const best = scores[1];
 
   const checkpointPath = join(options.outDir ?? 'reports', `translate-${direction}.recur`);
+  mkdirSync(dirname(checkpointPath), { recursive: true }); // the report would create it, but it is written later
   saveSeq2Seq(checkpointPath, att.model, {
     kind: 'translate', direction, src: asJson(srcVocab.toJSON()), tgt: asJson(tgtVocab.toJSON()),
   });
