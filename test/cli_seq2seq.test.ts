@@ -328,7 +328,7 @@ describe('user errors: one line, what was expected and what came, the right exit
     // translate (failures: 1)
     { name: 'empty standard input', args: ['translate', '--model', 'rev.recur'], stdin: '\n\n', code: 1, message: /standard input holds no sentences \(2 blank lines\); expected one sentence per line/ },
     { name: 'an input file of blank lines', args: ['translate', '--model', 'rev.recur', '--input', 'blank.txt'], code: 1, message: /--input blank\.txt holds no sentences \(3 blank lines\)/ },
-    { name: 'a sentence in another alphabet', args: ['translate', '--model', 'rev.recur', 'abc', '안녕'], code: 1, message: /sentence 2 "안녕": rev\.recur knows none of its characters \(its source characters are "[a-f]", .*\); is it the model for the other direction\?/ },
+    { name: 'a sentence in another alphabet', args: ['translate', '--model', 'rev.recur', 'abc', '안녕 !'], code: 1, message: /sentence 2 "안녕 !": rev\.recur knows none of its letters \(it knows "[a-f]", .*\); is it the model for the other direction\?/ },
     { name: 'a model file that is not one', args: ['translate', '--model', 'rev.tsv', 'abc'], code: 1, message: /'rev\.tsv' is not a recur checkpoint: it looks like a text file/ },
     // other commands with a translator (usage: 2)
     { name: 'predict with a translator', args: ['predict', '--model', 'rev.recur', '--data', 'rev.tsv'], code: 2, message: /rev\.recur is a sequence-to-sequence model \(a translator\); use 'recur translate --model rev\.recur'/ },

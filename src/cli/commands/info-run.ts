@@ -58,7 +58,8 @@ function dataLines(prep: DataPrep): string[] {
 function vocabularyLine(name: string, v: VocabularyJSON): string {
   const tokens = v.tokens;
   const unit = v.level === 'char' ? 'characters' : 'words';
-  const shown = v.level === 'char' ? tokens.slice(4, 40).map((t) => JSON.stringify(t).slice(1, -1)).join('') : tokens.slice(4, 16).join(' ');
+  const char = (t: string): string => (t === ' ' ? '␣' : JSON.stringify(t).slice(1, -1));
+  const shown = v.level === 'char' ? tokens.slice(4, 40).map(char).join('') : tokens.slice(4, 16).join(' ');
   const more = tokens.length > (v.level === 'char' ? 40 : 16) ? '…' : '';
   return `  ${name}: ${count(tokens.length)} tokens (4 specials, ${count(tokens.length - 4)} ${unit}, most frequent first): ${shown}${more}`;
 }

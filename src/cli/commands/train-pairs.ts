@@ -25,10 +25,11 @@ function summary(d: PairsTraining): string[] {
   const unit = prep.units === 'char' ? 'characters' : 'words';
   const src = Vocabulary.fromJSON(prep.src);
   const tgt = Vocabulary.fromJSON(prep.tgt);
-  const kept = prep.maxTokens === null ? '' : ` (${count(d.kept)} of ${count(d.read)} with at most ${prep.maxTokens} ${unit} a side)`;
+  const pairs = d.kept === d.read ? `${count(d.read)} sentence pairs` : `${count(d.kept)} of ${count(d.read)} sentence pairs`;
+  const kept = prep.maxTokens === null ? '' : ` with at most ${prep.maxTokens} ${unit} a side`;
   const unknown = d.unknown.source > 0 || d.unknown.target > 0 ? `; outside the vocabularies: ${pct(d.unknown.source)} of source and ${pct(d.unknown.target)} of target tokens (<unk>)` : '';
   return [
-    `data: ${prep.source}, ${count(d.kept)} sentence pairs${kept}; translates ${columnText(prep.sourceColumn)} into ${columnText(prep.targetColumn)}, as ${unit}`,
+    `data: ${prep.source}, ${pairs}${kept}; translates ${columnText(prep.sourceColumn)} into ${columnText(prep.targetColumn)}, as ${unit}`,
     `split by sentence groups (pairs sharing a source or a target stay together), seed ${prep.seed}: ` +
       `train ${count(d.trainPairs.length)}, validation ${count(d.validation.src.length)}, test ${count(d.testPairs.length)} pairs`,
     `vocabularies from the training pairs: source ${src.size}, target ${tgt.size} tokens (with 4 specials)${unknown}`,

@@ -69,7 +69,7 @@ export function trainCommand(): Command {
     'recur train --data prices.csv --target close --inputs open,close,volume --horizon 5 --cell gru --hidden 32 --out prices.recur',
     'recur train --data matches.csv --group-by team --label outcome --sort-by date --inputs goals_for,goals_against --out teams.recur',
     'recur train --text data/tiny_shakespeare/input.txt --hidden 128 --epochs 5 --out shakespeare.recur',
-    'recur train --data data/tatoeba_kor_eng/kor.txt --source 1 --target 2 --max-tokens 40 --epochs 10 --out en-ko.recur',
+    'recur train --data data/tatoeba_kor_eng/kor.txt --source 1 --target 2 --max-tokens 30 --epochs 12 --out en-ko.recur',
     'recur train --data sales.csv --target units --spec spec.json --out sales.recur --epochs 40 --resume',
   ]);
   return act<TrainFlags>(cmd, async (f, c) => (await import('./train-run.ts')).runTrain(f, c));

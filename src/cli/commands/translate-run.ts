@@ -59,21 +59,26 @@ async function sentencesOf(f: TranslateFlags, args: readonly string[]): Promise<
   return { texts: lines(await readStdin()), name: (i) => `standard input line ${i + 1}`, from: 'standard input' };
 }
 
+/** Tokens that hold a letter or a digit (spaces and punctuation say nothing about the language). */
+const WORDLIKE = /[\p{L}\p{N}]/u;
+
 /**
- * Source ids of each text; a text none of whose tokens the model knows is an error (a model
- * for the other direction, another language), unknown tokens otherwise a note on stderr.
+ * Source ids of each text. A text none of whose letters the model knows is an error (a model for
+ * the other direction, another language); unknown tokens otherwise are a note on stderr.
  */
 function encodeSources(texts: readonly string[], name: (k: number) => string, src: Vocabulary, model: string): number[][] {
   const unit = src.level === 'char' ? 'character' : 'word';
+  const letters = src.level === 'char' ? 'letters' : 'words';
   const unknown = new Set<string>();
   const ids = texts.map((text, k) => {
     const tokens = src.tokenize(text);
     const out = tokens.map((t) => src.idOf(t));
     const missing = tokens.filter((_, i) => out[i] === Vocabulary.UNK);
-    if (missing.length === tokens.length) {
-      const known = src.tokens.slice(4, 14).map((t) => JSON.stringify(t)).join(', ');
+    const wordlike = tokens.filter((t) => WORDLIKE.test(t));
+    if (missing.length === tokens.length || (wordlike.length > 0 && wordlike.every((t) => src.idOf(t) === Vocabulary.UNK))) {
+      const known = src.tokens.slice(4).filter((t) => WORDLIKE.test(t)).slice(0, 10).map((t) => JSON.stringify(t)).join(', ');
       throw new CliError(
-        `${name(k)} ${JSON.stringify(text)}: ${model} knows none of its ${unit}s (its source ${unit}s are ${known}, …); is it the model for the other direction?`,
+        `${name(k)} ${JSON.stringify(text)}: ${model} knows none of its ${letters} (it knows ${known}, …); is it the model for the other direction?`,
       );
     }
     for (const t of missing) unknown.add(t);
