@@ -61,9 +61,14 @@ export interface ShakespeareConfig {
   sampleLength: number;
 }
 
+/**
+ * The long run: 1 × 512 LSTM, 4 epochs. Measured (2 cores, one thread, the other core busy):
+ * validation 1.514 nats/char (2.185 bits) after 536 s at 7,700 characters/s; epochs 1–4:
+ * 1.776, 1.614, 1.546, 1.514 (bigram 2.482, unigram 3.347).
+ */
 export const FULL: ShakespeareConfig = {
-  trainChars: Infinity, valChars: Infinity, chunk: 100, valChunk: 500, embeddingDim: 32, hiddenSize: 256, numLayers: 1,
-  dropout: 0, batchSize: 32, lr: 3e-3, epochs: 3, sampleLength: 400,
+  trainChars: Infinity, valChars: Infinity, chunk: 100, valChunk: 500, embeddingDim: 32, hiddenSize: 512, numLayers: 1,
+  dropout: 0, batchSize: 32, lr: 2e-3, epochs: 4, sampleLength: 400,
 };
 export const QUICK: ShakespeareConfig = {
   trainChars: 150_000, valChars: 30_000, chunk: 64, valChunk: 250, embeddingDim: 16, hiddenSize: 128, numLayers: 1,
