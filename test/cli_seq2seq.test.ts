@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Seq2Seq, Vocabulary, corpusChrf, loadSeq2Seq, saveSeq2Seq } from '../src/index.ts';
-import { referenceStreams } from '../src/seq2seq/parallel-text.ts';
+import { groupSharing, readParallelText, referenceStreams, splitGroups } from '../src/seq2seq/parallel-text.ts';
 
 const MAIN = join(fileURLToPath(new URL('..', import.meta.url)), 'src', 'cli', 'main.ts');
 /** tsx resolved from here: the children run in a temp folder, where a bare 'tsx' would not resolve. */
@@ -80,6 +80,35 @@ before(() => {
   writeFileSync(at('words.csv'), `${lists.map((w) => `"${w.join(' ')}","${[...w].reverse().join(' ')}"`).join('\n')}\n`);
 });
 after(() => rmSync(DIR, { recursive: true, force: true }));
+
+describe('parallel text (src/seq2seq/parallel-text.ts)', () => {
+  test('CSV with a header, quoted commas and line breaks, blank lines; TSV by column number; line numbers as in the file', () => {
+    const csv = readParallelText('id,en,ko\n1,"Go, now.",가.\n\n2,"Hi\nthere.", 안녕. \n', { source: 'en', target: 'ko', name: 'p.csv' });
+    assert.equal(csv.delimiter, ',');
+    assert.deepEqual(csv.header, ['id', 'en', 'ko']);
+    assert.deepEqual(csv.pairs, [{ source: 'Go, now.', target: '가.', line: 2 }, { source: 'Hi\nthere.', target: '안녕.', line: 5 }]);
+    const tsv = readParallelText('Go.\t가.\tCC-BY "x"\n\nRun!\t뛰어!\n', { source: 2, target: 1 });
+    assert.deepEqual(tsv.pairs.map((p) => [p.source, p.target, p.line]), [['가.', 'Go.', 1], ['뛰어!', 'Run!', 3]]);
+    assert.equal(tsv.header, null);
+    assert.throws(() => readParallelText('a\tb\nc\n', { source: 1, target: 2, name: 'p.tsv' }), /p\.tsv line 2 has 1 tab-separated field, expected at least 2/);
+    assert.throws(() => readParallelText('en,ko\n', { source: 'en', target: 'ko', name: 'p.csv' }), /p\.csv holds a header line and no sentence pairs/);
+  });
+
+  test('the split keeps every sentence in one part and deals the parts by the fractions', () => {
+    const sides = PAIRS.map((p) => [p, reverse(p)]);
+    const parts = splitGroups(groupSharing(sides), 4, { validation: 0.1, test: 0.2 });
+    assert.deepEqual([parts.test.length >= 80, parts.validation.length >= 40], [true, true]);
+    assert.equal(parts.train.length + parts.validation.length + parts.test.length, PAIRS.length);
+    const partOf = new Map<string, string>();
+    for (const [name, idx] of Object.entries(parts)) {
+      for (const i of idx) {
+        assert.ok((partOf.get(PAIRS[i]) ?? name) === name, `${PAIRS[i]} is in ${partOf.get(PAIRS[i])} and ${name}`);
+        partOf.set(PAIRS[i], name);
+      }
+    }
+    assert.ok(partOf.size < PAIRS.length, 'the data has repeated sentences, so the check above means something');
+  });
+});
 
 describe('help', () => {
   test('recur --help lists translate; translate --help and train --help show sentence pairs with examples', async () => {
