@@ -228,7 +228,7 @@ export function scoreTranslations(hypotheses: readonly string[], references: rea
 
 /** Reference streams for sacreBLEU-style scoring: stream k holds each sentence's k-th reference or ''. */
 export function referenceStreams(refs: readonly (readonly string[])[]): string[][] {
-  const K = Math.max(...refs.map((r) => r.length));
+  const K = refs.reduce((m, r) => Math.max(m, r.length), 0);
   return Array.from({ length: K }, (_, k) => refs.map((r) => r[k] ?? ''));
 }
 

@@ -13,7 +13,7 @@ import { attentionHeatmap, nearestByTrigrams, scoreTranslations } from '../../se
 import { seq2seqText } from '../describe.ts';
 import { EXIT_OK } from '../errors.ts';
 import { count, num, pct, say, table } from '../output.ts';
-import { DEFAULT_BEAM, PAIRS_SPLIT, columnText, defaultMaxLength, preparePairs, scorePairs, type PairsTraining } from '../pipeline/pairs.ts';
+import { DEFAULT_BEAM, PAIRS_SPLIT, columnText, defaultMaxLength, preparePairs, scorePairs, type PairScores, type PairsTraining } from '../pipeline/pairs.ts';
 import { savedToJson } from '../pipeline/prep.ts';
 import { composeSeq2SeqSpec } from '../pipeline/spec.ts';
 import { checkOutputFolder, checkResume, lossCurve, reportInterrupted, runSettings, withCtrlC, writeTrainingReport } from './train-common.ts';
@@ -36,8 +36,8 @@ function summary(d: PairsTraining): string[] {
   ];
 }
 
-/** Up to `n` test translations as a report table, and heat-maps of the first few short ones. */
-function reportSections(d: PairsTraining, scores: ReturnType<typeof scorePairs>, vocabs: { src: Vocabulary; tgt: Vocabulary }, attention: boolean): ReportSection[] {
+/** The first 12 test translations as a report table, and heat-maps of the first 3 short ones. */
+function reportSections(scores: PairScores, vocabs: { src: Vocabulary; tgt: Vocabulary }, attention: boolean): ReportSection[] {
   const n = Math.min(12, scores.sources.length);
   const sections: ReportSection[] = [{
     heading: 'Sample translations (test)',
@@ -125,7 +125,7 @@ export async function runTrainPairs(f: TrainFlags, explicit: ReadonlySet<string>
         { name: 'retrieval (nearest training source)', values: { BLEU: retrieval.bleu, chrF: retrieval.chrf } },
         { name: 'most common training translation', values: { BLEU: constant.bleu, chrF: constant.chrf } },
       ],
-      sections: reportSections(d, scores, vocabs, spec.attention.kind !== 'none'),
+      sections: reportSections(scores, vocabs, spec.attention.kind !== 'none'),
     }),
   );
   return EXIT_OK;

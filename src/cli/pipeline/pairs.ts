@@ -147,7 +147,7 @@ export function preparePairs(o: PairsOptions): PairsTraining {
   const prep: PairsPrep = {
     kind: 'pairs', source: o.path, sourceColumn: o.sourceColumn, targetColumn: o.targetColumn, units: o.units, maxVocab: o.maxVocab, maxTokens: o.maxTokens,
     split: o.split, seed: o.seed, src: src.toJSON(), tgt: tgt.toJSON(),
-    longestTarget: Math.max(...train.tgt.map((t) => t.length - 2)), mostCommon: mostCommonText(trainPairs.map((p) => p.target)),
+    longestTarget: train.tgt.reduce((m, t) => Math.max(m, t.length - 2), 1), mostCommon: mostCommonText(trainPairs.map((p) => p.target)),
   };
   return {
     prep, train, validation: encodePairs(pick(parts.validation), src, tgt), trainPairs, testPairs: pick(parts.test),
