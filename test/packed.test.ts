@@ -327,3 +327,42 @@ describe('PackedSequence errors', () => {
     throwsWith(() => PackedSequence.fromArrays([[[1]], 5] as unknown as number[][][]), /sample 1 is not an array of steps/);
   });
 });
+
+describe('toPadded backward without pads (in place)', () => {
+  // Every sample has T steps: the padded gradient becomes the packed one by a row permutation
+  // done in its own buffer. Checked against the packed gradient computed by index, alone and
+  // when another op has already sent a gradient into the packed data (the accumulating path).
+  const B = 5;
+  const T = 4;
+  const F = 3;
+  const rng = new Rng(8);
+  const base = uniform([B, T, F], -1, 1, { rng });
+  const w = uniform([B, T, F], -1, 1, { rng });
+  const v = uniform([B * T, F], -1, 1, { rng });
+  const expected = (withV: boolean): number[] => {
+    const p = PackedSequence.fromPadded(base, new Array<number>(B).fill(T));
+    const out: number[] = [];
+    for (let r = 0; r < B * T; r++) {
+      // packed row r is step t of sample b: its gradient is w[b, t] (+ v[r])
+      let b = 0;
+      let t = 0;
+      for (let bb = 0; bb < B; bb++) for (let tt = 0; tt < T; tt++) if (p.rowOf(bb, tt) === r) [b, t] = [bb, tt];
+      for (let f = 0; f < F; f++) out.push(w.data[(b * T + t) * F + f] + (withV ? v.data[r * F + f] : 0));
+    }
+    return out;
+  };
+  for (const withV of [false, true]) {
+    test(withV ? 'with a gradient already in the packed data' : 'alone', () => {
+      const leaf = tensor(new Float32Array(B * T * F), [B * T, F], { requiresGrad: true });
+      const p = PackedSequence.fromPadded(base, new Array<number>(B).fill(T));
+      const data = p.data.add(leaf); // non-leaf packed data, gradient = its own
+      const y = p.withData(data).toPadded().data;
+      let loss = y.mul(w).sum();
+      if (withV) loss = loss.add(data.mul(v).sum());
+      loss.backward();
+      const got = Array.from(leaf.grad!.data);
+      const want = expected(withV);
+      got.forEach((g, i) => assert.ok(Math.abs(g - want[i]) < 1e-6, `row ${Math.floor(i / F)}: ${g} vs ${want[i]}`));
+    });
+  }
+});

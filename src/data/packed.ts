@@ -228,13 +228,17 @@ export class PackedSequence {
     const src = this.data.data;
     for (let r = 0; r < rowsTo.length; r++) copyRow(out, rowsTo[r] * F, src, r * F, F);
     const y = new Tensor(out, [B, T, F]);
-    record('unpack', [this.data], [y], ([dy], [dx]) => {
+    const unpackBackward = ([dy]: readonly (Float32Array | null)[], [dx]: readonly (Float32Array | null)[]): void => {
       if (!dy || !dx) return;
       for (let r = 0; r < rowsTo.length; r++) {
         const s = rowsTo[r] * F;
         for (let f = 0; f < F; f++) dx[r * F + f] += dy[s + f];
       }
-    });
+    };
+    // No pads (every sample T steps): the padded gradient is a row permutation of the packed one,
+    // done in place so a training step holds one [B, T, F] gradient here instead of two.
+    const full = rowsTo.length === B * T;
+    record('unpack', [this.data], [y], unpackBackward, full ? (dy) => permuteRowsInPlace(dy, rowsTo, F) : undefined);
     return { data: y, lengths: this.lengths.slice() };
   }
 
@@ -267,6 +271,32 @@ export class PackedSequence {
 function copyRow(dst: Float32Array, dOff: number, src: Float32Array, sOff: number, n: number): void {
   if (n >= 64) dst.set(src.subarray(sOff, sOff + n), dOff);
   else for (let f = 0; f < n; f++) dst[dOff + f] = src[sOff + f];
+}
+
+/**
+ * buf [n, F] ← rows buf[from[0]], buf[from[1]], … in place (from: a permutation of 0 … n−1),
+ * by following its cycles with one row of scratch.
+ */
+function permuteRowsInPlace(buf: Float32Array, from: Int32Array, F: number): Float32Array {
+  const n = from.length;
+  const done = new Uint8Array(n);
+  const tmp = new Float32Array(F);
+  for (let start = 0; start < n; start++) {
+    if (done[start] || from[start] === start) continue;
+    tmp.set(buf.subarray(start * F, (start + 1) * F));
+    let cur = start;
+    for (;;) {
+      done[cur] = 1;
+      const src = from[cur];
+      if (src === start) {
+        buf.set(tmp, cur * F);
+        break;
+      }
+      buf.copyWithin(cur * F, src * F, (src + 1) * F);
+      cur = src;
+    }
+  }
+  return buf;
 }
 
 function validateLengths(lengths: Int32Array, T: number, what: string): void {

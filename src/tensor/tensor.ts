@@ -22,6 +22,13 @@ export interface GradNode {
    * dIns[i]: buffer to accumulate (+=) into for inputs[i], null when that input needs no gradient.
    */
   backward(dOuts: readonly (Float32Array | null)[], dIns: readonly (Float32Array | null)[]): void;
+  /**
+   * Optional, for one-input one-output ops whose input gradient has the output gradient's size
+   * (layout changes): turns dOut, in place, into the input's gradient and returns it. The
+   * backward pass uses it instead of `backward` when nothing has flowed into the input yet, so
+   * the op needs no second buffer (dOut is the pass's own, dead once its op has run).
+   */
+  backwardInPlace?(dOut: Float32Array): Float32Array;
 }
 
 let gradEnabled = true;
@@ -222,12 +229,13 @@ export function record(
   inputs: readonly Tensor[],
   outputs: readonly Tensor[],
   backwardFn: GradNode['backward'],
+  backwardInPlace?: GradNode['backwardInPlace'],
 ): void {
   if (!gradEnabled) return;
   let any = false;
   for (const t of inputs) if (t.requiresGrad) any = true;
   if (!any) return;
-  const node: GradNode = { name, inputs, outputs, backward: backwardFn };
+  const node: GradNode = { name, inputs, outputs, backward: backwardFn, backwardInPlace };
   for (const o of outputs) {
     o.requiresGrad = true;
     o.node = node;
@@ -293,6 +301,14 @@ function backward(root: Tensor, grad?: Tensor): void {
     const dOuts = node.outputs.map((o) => grads.get(o) ?? null);
     for (const o of node.outputs) grads.delete(o);
     if (dOuts.every((g) => g === null)) continue;
+    if (node.backwardInPlace && dOuts.length === 1 && node.inputs.length === 1) {
+      const t = node.inputs[0];
+      const dOut = dOuts[0];
+      if (dOut && t.requiresGrad && t.node !== null && !grads.has(t) && dOut.length === t.size) {
+        grads.set(t, node.backwardInPlace(dOut));
+        continue;
+      }
+    }
     const dIns = node.inputs.map((t) => (t.requiresGrad ? gradOf(t) : null));
     node.backward(dOuts, dIns);
   }
