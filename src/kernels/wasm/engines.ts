@@ -23,10 +23,11 @@ export const tuning = {
   /** Work of one direction's time loop below which two directions run one after the other. */
   pairMinFlops: 2_000_000,
   /**
-   * Floats of a chunk of x, dOut or dx staged in scratch (512 KiB: 256 rows of 512 features,
-   * as fast as 2 MiB chunks at (64,100,512,512), with 4.5 MiB less scratch in a GRU step).
+   * Floats of a chunk of x, dOut, dx or h staged in scratch (1 MiB: 512 rows of 512 features).
+   * As fast as 2 MiB chunks at (64,100,512,512) with 3 MiB less scratch; 512 KiB would split
+   * the small config's h ([1600, 128]) in two and cost it ~10% on two threads.
    */
-  chunkFloats: 1 << 17,
+  chunkFloats: 1 << 18,
   /** Bytes of forward caches kept in linear memory at once; beyond, new ones go to JavaScript arrays. */
   keptLimitBytes: 1 << 30,
 };
