@@ -11,7 +11,7 @@ import { asciiCurve, writeReport, type Report } from '../../report/index.ts';
 import { CliError, EXIT_INTERRUPTED, UsageError } from '../errors.ts';
 import { say } from '../output.ts';
 import { trainingSummary } from '../pipeline/history.ts';
-import { savedFromJson, type DataPrep } from '../pipeline/prep.ts';
+import { savedFromJson, savedToJson, type DataPrep } from '../pipeline/prep.ts';
 import { RUN_FLAGS, type RunSettings } from '../pipeline/run.ts';
 import type { TrainFlags } from './train-modes.ts';
 
@@ -97,6 +97,24 @@ export function checkResume(out: string, spec: object, prep: DataPrep, run: RunS
     throw new UsageError(`--resume: ${out} has already trained ${summary.epochsDone} epochs; ask for more with --epochs (e.g. --epochs ${summary.epochsDone + 10})`, 'train');
   }
   return ckpt;
+}
+
+/**
+ * The trainer options every kind of run shares: Adam at --lr, --clip, --seed, a checkpoint of
+ * the run (with its data preparation) after every epoch, --resume, Ctrl-C and progress.
+ */
+export function loopOptions(f: TrainFlags, run: RunSettings, prep: DataPrep, resumeFrom: Checkpoint | undefined, signal: AbortSignal) {
+  return {
+    epochs: run.epochs,
+    optimizer: { kind: 'adam', lr: run.lr } as const,
+    ...(run.clip === null ? {} : { clipGradNorm: run.clip }),
+    seed: run.seed,
+    checkpoint: { path: f.out, every: 1, data: savedToJson(prep, run) },
+    ...(resumeFrom === undefined ? {} : { resumeFrom }),
+    signal,
+    progress: f.progress,
+    output: process.stdout,
+  };
 }
 
 /** An output's folder must exist before hours of training go into it. */

@@ -14,9 +14,8 @@ import { seq2seqText } from '../describe.ts';
 import { EXIT_OK } from '../errors.ts';
 import { count, num, pct, say, table } from '../output.ts';
 import { DEFAULT_BEAM, PAIRS_SPLIT, columnText, defaultMaxLength, preparePairs, scorePairs, type PairScores, type PairsTraining } from '../pipeline/pairs.ts';
-import { savedToJson } from '../pipeline/prep.ts';
 import { composeSeq2SeqSpec } from '../pipeline/spec.ts';
-import { checkOutputFolder, checkResume, lossCurve, reportInterrupted, runSettings, withCtrlC, writeTrainingReport } from './train-common.ts';
+import { checkOutputFolder, checkResume, loopOptions, lossCurve, reportInterrupted, runSettings, withCtrlC, writeTrainingReport } from './train-common.ts';
 import type { TrainFlags } from './train-modes.ts';
 
 /** Lines describing the data, printed before training. */
@@ -82,19 +81,7 @@ export async function runTrainPairs(f: TrainFlags, explicit: ReadonlySet<string>
   else say(`training ${run.epochs} epochs, batches of ${run.batchSize}, Adam lr ${run.lr}, teacher forcing${existsSync(f.out) ? `; replacing the existing ${f.out}` : ''}`);
 
   const history: Seq2SeqHistory = await withCtrlC((signal) =>
-    trainSeq2Seq(model, d.train, {
-      epochs: run.epochs,
-      batchSize: run.batchSize,
-      optimizer: { kind: 'adam', lr: run.lr },
-      ...(run.clip === null ? {} : { clipGradNorm: run.clip }),
-      validation: d.validation,
-      seed: run.seed,
-      checkpoint: { path: f.out, every: 1, data: savedToJson(prep, run) },
-      ...(resumeFrom === undefined ? {} : { resumeFrom }),
-      signal,
-      progress: f.progress,
-      output: process.stdout,
-    }),
+    trainSeq2Seq(model, d.train, { ...loopOptions(f, run, prep, resumeFrom, signal), batchSize: run.batchSize, validation: d.validation }),
   );
   if (history.stopReason === 'aborted') return reportInterrupted(f.out);
 

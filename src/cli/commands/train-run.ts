@@ -10,9 +10,8 @@ import { explicitOptions } from '../command.ts';
 import { modelText } from '../describe.ts';
 import { EXIT_OK } from '../errors.ts';
 import { say } from '../output.ts';
-import { savedToJson } from '../pipeline/prep.ts';
 import { composeSpec } from '../pipeline/spec.ts';
-import { checkOutputFolder, checkResume, lossCurve, reportInterrupted, runSettings, withCtrlC, writeTrainingReport } from './train-common.ts';
+import { checkOutputFolder, checkResume, loopOptions, lossCurve, reportInterrupted, runSettings, withCtrlC, writeTrainingReport } from './train-common.ts';
 import { modeOf, prepare, type Mode, type TrainFlags } from './train-modes.ts';
 
 export async function runTrain(f: TrainFlags, cmd: Command): Promise<number> {
@@ -35,17 +34,9 @@ export async function runTrain(f: TrainFlags, cmd: Command): Promise<number> {
   const validation = new DataLoader(data.validation, { batchSize: Math.max(run.batchSize, 64) });
   const history: History = await withCtrlC((signal) =>
     fit(model, train, {
-      epochs: run.epochs,
-      optimizer: { kind: 'adam', lr: run.lr },
+      ...loopOptions(f, run, data.prep, resumeFrom, signal),
       validation,
-      ...(run.clip === null ? {} : { clipGradNorm: run.clip }),
       ...(run.patience === null ? {} : { earlyStopping: { patience: run.patience } }),
-      seed: run.seed,
-      checkpoint: { path: f.out, every: 1, data: savedToJson(data.prep, run) },
-      ...(resumeFrom === undefined ? {} : { resumeFrom }),
-      signal,
-      progress: f.progress,
-      output: process.stdout,
     }),
   );
   if (history.stopReason === 'aborted') return reportInterrupted(f.out);

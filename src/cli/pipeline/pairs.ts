@@ -78,16 +78,8 @@ function tokenizer(units: VocabLevel): (text: string) => string[] {
   return (text) => empty.tokenize(text);
 }
 
-export interface PairsOptions {
-  path: string;
-  sourceColumn: string;
-  targetColumn: string;
-  units: VocabLevel;
-  maxVocab: number | null;
-  maxTokens: number | null;
-  split: Fractions;
-  seed: number;
-}
+/** What `preparePairs` reads: the saved preparation's settings, and the file's path. */
+export type PairsOptions = Pick<PairsPrep, 'sourceColumn' | 'targetColumn' | 'units' | 'maxVocab' | 'maxTokens' | 'split' | 'seed'> & { path: string };
 
 export interface PairsTraining {
   prep: PairsPrep;
