@@ -15,7 +15,7 @@ export function normAxis(axis: number, ndim: number, what: string): number {
 
 /** Splits a shape around one axis: [outer, n, inner]. */
 export function aroundAxis(shape: readonly number[], axis: number): [number, number, number] {
-  return [shapeSize(shape.slice(0, axis)), shape[axis], shapeSize(shape.slice(axis + 1))];
+  return aroundRun(shape, axis, axis);
 }
 
 /** For each input element, the flat index of the output element it reduces into. */
